@@ -1,0 +1,26 @@
+"""The `rescue` command: a thin shell over the core; each command opens a case and calls one
+core function."""
+
+from __future__ import annotations
+
+import typer
+
+from rescue.cli import case_cmd, demo_cmd, ingest_cmd, run_cmd
+
+app = typer.Typer(
+    name="rescue",
+    help="Rescue: from a seized forum to persons, countries, priorities and referrals.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(case_cmd.app, name="case")
+app.add_typer(ingest_cmd.app, name="ingest")
+app.command("run")(run_cmd.run)
+app.command("status")(run_cmd.status)
+app.command("synth")(demo_cmd.synth)
+app.command("demo")(demo_cmd.demo)
+
+
+def run() -> None:
+    app()

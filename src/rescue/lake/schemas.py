@@ -1,0 +1,264 @@
+"""The lake's table contracts: column names and types of every table a stage writes.
+
+Every row carries ``source`` (the registered source it came from) and its native id; global ids
+are ``"{source}:{native_id}"`` so that several seized forums can live in one case. Times are UTC.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+TS = pa.timestamp("s", tz="UTC")
+STR = pa.string()
+INT = pa.int64()
+BOOL = pa.bool_()
+STRS = pa.list_(pa.string())
+INTS = pa.list_(pa.int64())
+
+QUOTE = pa.struct(
+    [
+        ("author", STR),
+        ("post_id", INT),
+        ("user_id", INT),
+        ("time", INT),
+        ("text", STR),
+    ]
+)
+
+
+def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([("source", STR), *fields])
+
+
+REJECTS = "rejects"
+
+# Text-bearing tables share one shape for what the stored text format held.
+_TEXT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+    ("text", STR),
+    ("quotes", pa.list_(QUOTE)),
+    ("urls", STRS),
+    ("emails", STRS),
+    ("attachment_refs", INTS),
+)
+
+SCHEMAS: dict[str, pa.Schema] = {
+    "accounts": _schema(
+        ("account_id", STR),
+        ("user_id", INT),
+        ("username", STR),
+        ("username_clean", STR),
+        ("user_type", INT),
+        ("kind", STR),  # member | inactive | founder | anonymous | bot
+        ("is_person", BOOL),  # false for Anonymous and bots
+        ("email", STR),
+        ("registration_ip", STR),
+        ("registered_at", TS),
+        ("last_visit_at", TS),
+        ("last_active_at", TS),
+        ("birthday", STR),  # as phpBB stores it: "dd-mm-yyyy", space padded
+        ("timezone", STR),
+        ("lang", STR),
+        ("default_group_id", INT),
+        ("posts_count", INT),
+        ("signature", STR),
+        ("signature_urls", STRS),
+        ("avatar", STR),
+        ("avatar_type", STR),
+        ("avatar_file", STR),  # the uploaded avatar's file name in the avatars folder
+        ("jabber", STR),
+        ("inactive_reason", INT),
+    ),
+    "groups": _schema(
+        ("group_id", INT),
+        ("name", STR),
+        ("type", INT),
+        ("founder_manage", BOOL),
+        ("description", STR),
+        ("role", STR),  # administrator | moderator | bots | guests | registered | custom
+    ),
+    "memberships": _schema(
+        ("group_id", INT),
+        ("user_id", INT),
+        ("account_id", STR),
+        ("is_leader", BOOL),
+        ("pending", BOOL),
+    ),
+    "forums": _schema(
+        ("forum_id", INT),
+        ("parent_id", INT),
+        ("name", STR),
+        ("description", STR),
+        ("forum_type", INT),
+    ),
+    "topics": _schema(
+        ("topic_id", INT),
+        ("forum_id", INT),
+        ("title", STR),
+        ("poster_id", INT),
+        ("created_at", TS),
+        ("first_post_id", INT),
+        ("last_post_id", INT),
+        ("views", INT),
+        ("visibility", INT),
+    ),
+    "posts": _schema(
+        ("post_id", INT),
+        ("global_id", STR),
+        ("topic_id", INT),
+        ("forum_id", INT),
+        ("poster_id", INT),
+        ("account_id", STR),
+        ("poster_ip", STR),
+        ("posted_at", TS),
+        ("edited_at", TS),
+        ("subject", STR),
+        ("post_username", STR),
+        ("visibility", INT),
+        ("has_attachments", BOOL),
+        *_TEXT_FIELDS,
+    ),
+    "messages": _schema(
+        ("msg_id", INT),
+        ("global_id", STR),
+        ("author_id", INT),
+        ("account_id", STR),
+        ("author_ip", STR),
+        ("sent_at", TS),
+        ("subject", STR),
+        ("root_level", INT),
+        ("to_users", INTS),
+        ("to_groups", INTS),
+        ("bcc_users", INTS),
+        ("bcc_groups", INTS),
+        ("has_attachments", BOOL),
+        *_TEXT_FIELDS,
+    ),
+    "message_recipients": _schema(
+        ("msg_id", INT),
+        ("user_id", INT),
+        ("author_id", INT),
+        ("folder_id", INT),
+        ("is_deleted", BOOL),
+        ("is_read", BOOL),
+        ("forwarded", BOOL),
+    ),
+    "attachments": _schema(
+        ("attach_id", INT),
+        ("global_id", STR),
+        ("post_msg_id", INT),
+        ("topic_id", INT),
+        ("in_message", BOOL),
+        ("is_orphan", BOOL),
+        ("poster_id", INT),
+        ("physical_filename", STR),
+        ("real_filename", STR),
+        ("extension", STR),
+        ("mimetype", STR),
+        ("declared_size", INT),
+        ("filetime", TS),
+        ("download_count", INT),
+        ("comment", STR),
+        ("thumbnail", BOOL),
+        ("file", STR),  # path relative to the attachment folder, null when the file is missing
+        ("file_size", INT),
+        ("file_sha256", STR),
+        ("file_status", STR),  # ok | missing | size differs
+    ),
+    "files": _schema(
+        ("role", STR),  # attachment | avatar
+        ("file", STR),  # path relative to the role's folder
+        ("size", INT),
+        ("sha256", STR),
+        ("kind", STR),  # attachment | thumbnail | avatar | unreferenced
+        ("attach_id", INT),
+        ("user_id", INT),
+    ),
+    "sessions": _schema(
+        ("session_id", STR),
+        ("user_id", INT),
+        ("ip", STR),
+        ("browser", STR),
+        ("forwarded_for", STR),
+        ("started_at", TS),
+        ("last_seen_at", TS),
+        ("autologin", BOOL),
+    ),
+    "session_keys": _schema(
+        ("key_id", STR),
+        ("user_id", INT),
+        ("last_ip", STR),
+        ("last_login_at", TS),
+    ),
+    "login_attempts": _schema(
+        ("ip", STR),
+        ("browser", STR),
+        ("forwarded_for", STR),
+        ("attempted_at", TS),
+        ("user_id", INT),
+        ("username", STR),
+    ),
+    "logs": _schema(
+        ("log_id", INT),
+        ("log_type", INT),
+        ("user_id", INT),
+        ("forum_id", INT),
+        ("topic_id", INT),
+        ("reportee_id", INT),
+        ("ip", STR),
+        ("logged_at", TS),
+        ("operation", STR),
+        ("data", STR),
+    ),
+    "contacts": _schema(
+        ("user_id", INT),
+        ("contact_id", INT),
+        ("friend", BOOL),
+        ("foe", BOOL),
+    ),
+    "profile_values": _schema(
+        ("user_id", INT),
+        ("field", STR),
+        ("value", STR),
+    ),
+    "bans": _schema(
+        ("ban_id", INT),
+        ("user_id", INT),
+        ("ip", STR),
+        ("email", STR),
+        ("started_at", TS),
+        ("ends_at", TS),
+        ("exclude", BOOL),
+        ("reason", STR),
+    ),
+    "board_config": _schema(
+        ("name", STR),
+        ("value", STR),
+        ("is_dynamic", BOOL),
+    ),
+    "source_tables": _schema(
+        ("table_name", STR),  # as named in the dump
+        ("phpbb_table", STR),  # unprefixed, null when it is no phpBB table
+        ("line", INT),
+        ("charset", STR),
+        ("status", STR),  # imported | not needed | unknown
+        ("rows_read", INT),
+        ("rows_loaded", INT),
+        ("rows_rejected", INT),
+        ("rows_repaired", INT),
+    ),
+    REJECTS: pa.schema(
+        [
+            ("stage", STR),
+            ("target", STR),
+            ("run_id", STR),
+            ("kind", STR),
+            ("detail", STR),
+            ("location", STR),
+            ("line", INT),
+            ("table_name", STR),
+            ("record", STR),
+            ("rows", INT),
+            ("action", STR),  # skipped | repaired | noted
+        ]
+    ),
+}
