@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from rescue.engine.duckdb_engine import DuckDBEngine
 from rescue.errors import CaseError
 from rescue.lake.catalog import Catalog
 from rescue.ops.db import Store, open_store
+
+if TYPE_CHECKING:
+    from rescue.engine.duckdb_engine import DuckDBEngine
 
 DATABASE_ENV = "RESCUE_DATABASE_URL"
 CASE_FILE = "case.toml"
@@ -67,6 +69,8 @@ class Case:
         return Catalog(self.lake_dir)
 
     def engine(self) -> DuckDBEngine:
+        from rescue.engine.duckdb_engine import DuckDBEngine
+
         return DuckDBEngine(self.catalog)
 
     def close(self) -> None:

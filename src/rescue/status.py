@@ -64,4 +64,5 @@ def reject_summary(case: Case) -> list[dict[str, Any]]:
         )
     finally:
         engine.close()
-    return table.to_pylist()
+    groups: list[dict[str, Any]] = table.to_pylist()
+    return groups

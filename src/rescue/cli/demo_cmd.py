@@ -8,8 +8,6 @@ import typer
 from rich.table import Table
 
 from rescue.cli.console import console, handle_errors, progress_bars
-from rescue.demo import run_demo, synth_progress
-from rescue.synth import SynthConfig, generate
 
 
 @handle_errors
@@ -21,6 +19,9 @@ def synth(
     gzip: bool = typer.Option(False, "--gzip", help="Write forum.sql.gz."),
 ) -> None:
     """Write a synthetic seized phpBB forum: dump, attachments, known hashes, ground truth."""
+    from rescue.demo import synth_progress
+    from rescue.synth import SynthConfig, generate
+
     config = SynthConfig(
         members=members, seed=seed, posts_per_member=posts_per_member, compress=gzip
     )
@@ -43,6 +44,8 @@ def demo(
     workdir: Path = typer.Option(Path("demo"), "--dir", help="Where the demo case is made."),
 ) -> None:
     """Generate a synthetic operation and run it end to end."""
+    from rescue.demo import run_demo  # the generator pulls in imaging: load it only here
+
     with progress_bars() as progress:
         result = run_demo(workdir, members=members, seed=seed, progress=progress)
     tables = result.status["tables"]

@@ -35,7 +35,7 @@ class Columns:
         values = self._cols.get(name)
         return values if values is not None else [default] * self.n
 
-    def int(self, name: str, *, zero_is_null: bool = False, required: bool = False) -> pa.Array:
+    def integer(self, name: str, *, zero_is_null: bool = False, required: bool = False) -> pa.Array:
         values = self.raw(name)
         try:
             arr = pa.array(values, type=pa.int64())
@@ -65,14 +65,14 @@ class Columns:
                     out.append(None)
         return out
 
-    def bool(self, name: str) -> pa.Array:
-        return pc.not_equal(self.int(name), 0)
+    def flag(self, name: str) -> pa.Array:
+        return pc.not_equal(self.integer(name), 0)
 
-    def ts(self, name: str) -> pa.Array:
+    def time(self, name: str) -> pa.Array:
         """phpBB times are Unix seconds; 0 means never."""
-        return self.int(name, zero_is_null=True).cast(TS_TYPE)
+        return self.integer(name, zero_is_null=True).cast(TS_TYPE)
 
-    def str(self, name: str) -> list[str | None]:
+    def text(self, name: str) -> list[str | None]:
         values = self.raw(name)
         if all(v is None or isinstance(v, str) for v in values):
             return list(values)  # type: ignore[arg-type]

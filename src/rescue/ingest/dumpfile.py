@@ -57,13 +57,13 @@ def open_dump(path: Path) -> tuple[BinaryIO, HashingReader]:
     raw = HashingReader(path.open("rb"))
     buffered = io.BufferedReader(raw, buffer_size=1 << 20)
     kind = compression_of(path)
-    stream: BinaryIO
+    stream: BinaryIO | gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
     if kind == "gzip":
         stream = gzip.GzipFile(fileobj=buffered, mode="rb")  # closed by the caller
     elif kind == "bzip2":
-        stream = bz2.BZ2File(buffered, mode="rb")  # noqa: SIM115 - closed by the caller
+        stream = bz2.BZ2File(buffered, mode="rb")  # closed by the caller
     elif kind == "xz":
         stream = lzma.LZMAFile(buffered, mode="rb")  # noqa: SIM115 - closed by the caller
     else:
         stream = buffered
-    return stream, raw
+    return stream, raw  # type: ignore[return-value]

@@ -10,6 +10,7 @@ to the rows that point to them; a row without its file, or a file without its ro
 
 from __future__ import annotations
 
+import gc
 import gzip
 import re
 import zlib
@@ -40,6 +41,18 @@ from rescue.stage import StageContext
 BOARD_FILES = {"index.htm", "index.html", ".htaccess"}  # phpBB ships these in files/
 _AVATAR_NAME = re.compile(r"(?:^|_)(g?)(\d+)\.[A-Za-z0-9]+$")
 _LATIN1 = {"latin1", "cp1252"}
+_NUMERIC = {
+    "tinyint",
+    "smallint",
+    "mediumint",
+    "int",
+    "integer",
+    "bigint",
+    "decimal",
+    "float",
+    "double",
+    "bit",
+}
 
 
 @dataclass
@@ -105,6 +118,17 @@ class PhpbbImporter:
         self._fallback: dict[str, TableDef] | None = None
 
     def run(self) -> None:
+        # The import allocates millions of short-lived, acyclic objects; the cycle collector
+        # would walk them again and again for nothing (a third of the time, measured).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._run()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def _run(self) -> None:
         dump = self.source.dump
         stream, raw = open_dump(dump.path)
         task = self.ctx.progress.task(f"Ingesting {self.source.name}", dump.size)
@@ -299,12 +323,12 @@ class PhpbbImporter:
         binary = {c.name for c in table.columns if c.binary} if table else set()
         charsets = {c.name: c.charset for c in table.columns} if table else {}
         table_latin1 = bool(table and (table.charset or "") in _LATIN1)
+        numeric = {c.name for c in table.columns if c.sql_type in _NUMERIC} if table else set()
         for name in cols.names():
-            values = cols.raw(name)
-            texts = [v for v in values if type(v) is str]
-            if not texts:
+            if name in numeric:
                 continue
-            joined = "".join(texts)
+            values = cols.raw(name)
+            joined = "".join([v for v in values if type(v) is str])
             if joined.isascii():
                 continue
             if name in binary:

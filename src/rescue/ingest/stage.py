@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from rescue.case import Case
 from rescue.errors import CaseError
-from rescue.evidence import check_unchanged, list_sources, load_source
+from rescue.evidence import SourceEvidence, check_unchanged, list_sources, load_source
 from rescue.ingest.phpbb import PhpbbImporter
 from rescue.lake.schemas import SCHEMAS
 from rescue.stage import StageContext, fingerprint
@@ -27,6 +27,7 @@ OUTPUTS = (
     "login_attempts",
     "logs",
     "contacts",
+    "profile_fields",
     "profile_values",
     "bans",
     "board_config",
@@ -59,9 +60,15 @@ class IngestStage:
         source = self._source(ctx.case, ctx.target)
         PhpbbImporter(ctx, source, source.params.get("prefix")).run()
 
-    @staticmethod
-    def _source(case: Case, name: str) -> Any:
-        source = load_source(case, name)
-        if source is None:
-            raise CaseError(f"no source named {name!r} in this case")
-        return source
+    def __init__(self) -> None:
+        # One pipeline run asks for a source several times; its file list can be long.
+        self._sources: dict[tuple[str, str], SourceEvidence] = {}
+
+    def _source(self, case: Case, name: str) -> SourceEvidence:
+        key = (case.info.id, name)
+        if key not in self._sources:
+            source = load_source(case, name)
+            if source is None:
+                raise CaseError(f"no source named {name!r} in this case")
+            self._sources[key] = source
+        return self._sources[key]

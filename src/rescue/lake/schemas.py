@@ -215,6 +215,13 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("friend", BOOL),
         ("foe", BOOL),
     ),
+    "profile_fields": _schema(
+        ("field_id", INT),
+        ("name", STR),
+        ("ident", STR),
+        ("field_type", STR),
+        ("active", BOOL),
+    ),
     "profile_values": _schema(
         ("user_id", INT),
         ("field", STR),

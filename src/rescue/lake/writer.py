@@ -61,7 +61,7 @@ class TableWriter:
         self.rows += batch.num_rows
         if self._pending_rows >= ROW_GROUP_ROWS:
             self._flush()
-        return batch.num_rows
+        return int(batch.num_rows)
 
     def _flush(self) -> None:
         if self._pending:

@@ -1,0 +1,3 @@
+from rescue.cli.main import run
+
+run()

@@ -1,0 +1,40 @@
+"""Small helpers the ingest tests share: run an ingest, query the lake."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rescue.case import Case
+from rescue.ingest.register import ingest_phpbb
+from rescue.pipeline import RunSummary
+
+
+def ingest(
+    case: Case,
+    dump: Path,
+    files: Path | None = None,
+    avatars: Path | None = None,
+    source: str = "forum",
+    prefix: str | None = None,
+) -> RunSummary:
+    return ingest_phpbb(case, dump, files=files, avatars=avatars, source=source, prefix=prefix)
+
+
+def rows(case: Case, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
+    engine = case.engine()
+    try:
+        return engine.query(sql, params).to_pylist()
+    finally:
+        engine.close()
+
+
+def scalar(case: Case, sql: str, params: list[Any] | None = None) -> Any:
+    result = rows(case, sql, params)
+    return next(iter(result[0].values())) if result else None
+
+
+def rejects(case: Case, kind: str | None = None) -> list[dict[str, Any]]:
+    if kind is None:
+        return rows(case, "SELECT * FROM rejects ORDER BY line, detail")
+    return rows(case, "SELECT * FROM rejects WHERE kind = ? ORDER BY line, detail", [kind])
