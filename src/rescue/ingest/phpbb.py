@@ -229,30 +229,22 @@ class PhpbbImporter:
         stats.rows_read += len(batch.rows)
         if stats.status != "imported":
             if stats.status == "unknown":
-                stats.rows_rejected += len(batch.rows)
-                self.ctx.reject(
+                self._reject_batch(
+                    batch,
+                    stats,
                     "unknown table",
-                    f"line {batch.line}: table {batch.table} is not a phpBB 3.x table "
-                    f"(prefix {self.prefix.prefix!r}); "
-                    f"its {len(batch.rows)} rows were not imported",
-                    location=self.location,
-                    line=batch.line,
-                    table=batch.table,
-                    rows=len(batch.rows),
+                    f"table {batch.table} is not a phpBB 3.x table (prefix {self.prefix.prefix!r})",
                 )
             return
         name = stats.phpbb_table
         assert name is not None
         names = self._columns(batch, name)
         if names is None:
-            stats.rows_rejected += len(batch.rows)
-            self.ctx.reject(
+            self._reject_batch(
+                batch,
+                stats,
                 "no column list",
-                f"line {batch.line}: table {batch.table} has no CREATE TABLE and no column list",
-                location=self.location,
-                line=batch.line,
-                table=batch.table,
-                rows=len(batch.rows),
+                f"table {batch.table} has no CREATE TABLE and no column list",
             )
             return
         table_map = TABLE_MAPS[name]
@@ -272,6 +264,17 @@ class PhpbbImporter:
         out["source"] = [self.ctx.target] * len(next(iter(out.values())))
         self.ctx.writer(table_map.output).write(out)
         stats.rows_loaded += len(rows)
+
+    def _reject_batch(self, batch: InsertBatch, stats: TableStats, kind: str, why: str) -> None:
+        stats.rows_rejected += len(batch.rows)
+        self.ctx.reject(
+            kind,
+            f"line {batch.line}: {why}; its {len(batch.rows)} rows were not imported",
+            location=self.location,
+            line=batch.line,
+            table=batch.table,
+            rows=len(batch.rows),
+        )
 
     def _check_lengths(
         self, batch: InsertBatch, names: Sequence[str], stats: TableStats, key: str | None

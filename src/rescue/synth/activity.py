@@ -21,7 +21,7 @@ from .dumpwriter import DumpWriter
 from .forum import ForumNode
 from .groundtruth import Disclosures
 from .people import Account
-from .schedule import Actors, LocalTime, daily_counts
+from .schedule import Actors, LocalTime, scheduled_events
 
 _OPEN_TOPICS = 400
 _ITEM_APPROVED = 1
@@ -100,23 +100,11 @@ class PostWriter:
         self._next_topic = 1
 
     def run(self, total: int, progress: Callable[[str, int, int], None] | None) -> None:
-        rng = self._rng
-        done = 0
-        for day_start, count in daily_counts(self._clock, total):
-            day: list[tuple[int, int, Account]] = []
-            for n in range(count):
-                account = self._actors.draw(day_start + 86399, rng)
-                if account is None or account.person is None:
-                    continue
-                person = account.person
-                when = self._time.event_time(person.timezone, person.peak_hour, day_start, rng)
-                day.append((max(when, account.regdate + 60), n, account))
-            day.sort(key=lambda item: (item[0], item[1]))
-            for when, _, account in day:
-                self._post(account, when)
-            done += count
-            if progress is not None and count:
-                progress("posts", min(done, total), total)
+        events = scheduled_events(
+            self._clock, total, self._actors, self._time, self._rng, "posts", progress
+        )
+        for when, account in events:
+            self._post(account, when)
         for topic in self._open:
             self._write_topic(topic)
         self._open.clear()

@@ -18,7 +18,7 @@ from .config import Clock
 from .dumpwriter import DumpWriter
 from .groundtruth import Disclosures
 from .people import Account, Person
-from .schedule import Actors, LocalTime, daily_counts
+from .schedule import Actors, LocalTime, scheduled_events
 
 _INBOX, _SENTBOX = 0, -1
 _THREADS = 5000  # recent conversations remembered for replies; bounds memory
@@ -57,23 +57,11 @@ class MessageWriter:
         self.last_message: dict[int, int] = {}
 
     def run(self, total: int, progress: Callable[[str, int, int], None] | None) -> None:
-        rng = self._rng
-        done = 0
-        for day_start, count in daily_counts(self._clock, total):
-            day: list[tuple[int, int, Account]] = []
-            for n in range(count):
-                author = self._actors.draw(day_start + 86399, rng)
-                if author is None or author.person is None:
-                    continue
-                person = author.person
-                when = self._time.event_time(person.timezone, person.peak_hour, day_start, rng)
-                day.append((max(when, author.regdate + 60), n, author))
-            day.sort(key=lambda item: (item[0], item[1]))
-            for when, _, author in day:
-                self._message(author, when)
-            done += count
-            if progress is not None and count:
-                progress("messages", min(done, total), total)
+        events = scheduled_events(
+            self._clock, total, self._actors, self._time, self._rng, "messages", progress
+        )
+        for when, author in events:
+            self._message(author, when)
 
     def _recipient(self, author: Account, when: int) -> Account | None:
         rng = self._rng

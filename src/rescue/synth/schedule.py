@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from zoneinfo import ZoneInfo
 
 from .config import Clock
@@ -87,3 +87,32 @@ class LocalTime:
         hour = rng.gauss(peak_hour, 1.8) if rng.random() < 0.9 else rng.uniform(7, 24)
         local_seconds = int(hour * 3600) % DAY
         return day_start + (local_seconds - self.offset(timezone, day_start)) % DAY
+
+
+def scheduled_events(
+    clock: Clock,
+    total: int,
+    actors: Actors,
+    local_time: LocalTime,
+    rng: random.Random,
+    phase: str,
+    progress: Callable[[str, int, int], None] | None,
+) -> Iterator[tuple[int, Account]]:
+    """(time, account) for ``total`` events over the board's life, day by day in time order,
+    each at an hour that suits the account owner's own time zone and habits."""
+    done = 0
+    for day_start, count in daily_counts(clock, total):
+        day: list[tuple[int, int, Account]] = []
+        for n in range(count):
+            account = actors.draw(day_start + 86399, rng)
+            if account is None or account.person is None:
+                continue
+            person = account.person
+            when = local_time.event_time(person.timezone, person.peak_hour, day_start, rng)
+            day.append((max(when, account.regdate + 60), n, account))
+        day.sort(key=lambda item: (item[0], item[1]))
+        for when, _, account in day:
+            yield when, account
+        done += count
+        if progress is not None and count:
+            progress(phase, min(done, total), total)
