@@ -73,3 +73,14 @@ def small_forum(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
     return generate(
         tmp_path_factory.mktemp("forum"), SynthConfig(members=150, seed=11, posts_per_member=8)
     )
+
+
+@pytest.fixture(scope="session")
+def media_forum(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
+    """A small forum rich in attachments: every kind of picture and transform shows up."""
+    from rescue.synth import SynthConfig, generate
+
+    return generate(
+        tmp_path_factory.mktemp("media-forum"),
+        SynthConfig(members=120, seed=23, posts_per_member=6, attachment_rate=0.3),
+    )

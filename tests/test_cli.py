@@ -113,7 +113,14 @@ def test_demo_runs_end_to_end_and_status_reports_it(tmp_path: Path) -> None:
     doc = json.loads(status.stdout)
     assert {"accounts", "posts", "messages", "attachments"} <= set(doc["tables"])
     assert all(doc["tables"][t] > 0 for t in ("accounts", "posts", "messages", "attachments"))
-    assert [s["name"] for s in doc["sources"]] == ["demo-forum"]
+    assert [(s["name"], s["kind"]) for s in doc["sources"]] == [
+        ("demo-forum", "phpbb"),
+        ("demo-known", "hashset"),
+    ]
+    assert {"media_hashes", "matches", "media_clusters", "known_hashes"} <= set(doc["tables"])
+    assert doc["tables"]["matches"] > 0
+    for label in ("known material: exact copies", "near copies (PDQ)", "new material"):
+        assert label in result.output
     assert doc["sources"][0]["dump_sha256"] and doc["sources"][0]["files"]["attachment"] > 0
     (run,) = [r for r in doc["runs"] if r["stage"] == "ingest" and r["status"] == "ok"]
     assert run["counts"]["rows"]["posts"] == doc["tables"]["posts"]

@@ -117,7 +117,9 @@ def test_sigkill_at_any_point_then_rerun_gives_identical_tables(
     reference_dir = tmp_path / "reference"
     init_case(reference_dir).close()
     subprocess.run(_ingest_cmd(forum, reference_dir), check=True, capture_output=True)
+    subprocess.run([*RESCUE, "run", "--case", str(reference_dir)], check=True, capture_output=True)
     reference = snapshot(reference_dir)
+    assert {"posts", "media_hashes", "matches", "media_clusters"} <= reference.keys()
     assert len(reference["posts"]) > 5000
 
     killed = []
@@ -137,3 +139,18 @@ def test_sigkill_at_any_point_then_rerun_gives_identical_tables(
         assert leftovers == [], label
     # Most points must really have interrupted the run, or the test proves nothing.
     assert len(killed) >= 4, killed
+
+    # A kill while the hash stage is half-way: the cache keeps what was flushed, and the rerun
+    # hashes only the rest yet gives the same tables.
+    case_dir = tmp_path / "killed-while-hashing"
+    init_case(case_dir).close()
+    subprocess.run(_ingest_cmd(forum, case_dir), check=True, capture_output=True)
+    cache = case_dir / "lake" / "cache" / "hash-forum.jsonl"
+    assert _kill_when(
+        [*RESCUE, "run", "--case", str(case_dir)],
+        lambda: cache.exists() and cache.stat().st_size > 0,
+    )
+    subprocess.run([*RESCUE, "run", "--case", str(case_dir)], check=True, capture_output=True)
+    got = snapshot(case_dir)
+    for table in reference:
+        assert got[table] == reference[table], f"{table} differs after a kill while hashing"

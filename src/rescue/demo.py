@@ -12,6 +12,8 @@ from typing import Any
 from rescue.case import init_case
 from rescue.errors import CaseError
 from rescue.ingest.register import ingest_phpbb
+from rescue.media.hashset_stage import import_hash_set
+from rescue.media.reports import media_summary
 from rescue.pipeline import RunSummary, run_pipeline
 from rescue.progress import NO_PROGRESS, Progress, TaskHandle
 from rescue.status import case_status
@@ -28,6 +30,7 @@ class DemoResult:
     seconds: float
     status: dict[str, Any]
     runs: list[RunSummary]
+    media: dict[str, int]
 
 
 def synth_progress(progress: Progress) -> Callable[[str, int, int], None]:
@@ -75,10 +78,26 @@ def run_demo(
                 progress=progress,
             )
         ]
+        runs.append(
+            import_hash_set(
+                case,
+                forum.known_hashes_path,
+                name="demo-known",
+                origin="synthetic known-hash list shipped with the demo forum",
+                progress=progress,
+            )
+        )
         runs += [r for r in run_pipeline(case, progress=progress) if r.status != "skipped"]
         status = case_status(case)
+        media = media_summary(case)
     finally:
         case.close()
     return DemoResult(
-        workdir, workdir / "case", workdir / "forum", time.monotonic() - started, status, runs
+        workdir,
+        workdir / "case",
+        workdir / "forum",
+        time.monotonic() - started,
+        status,
+        runs,
+        media,
     )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from rescue.case import Case
 from rescue.errors import CaseError, EvidenceError, InputError
@@ -24,6 +25,16 @@ from rescue.ops.models import EvidenceFile, Source
 from rescue.progress import NO_PROGRESS, Progress
 
 CHUNK = 4 * 2**20
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
+
+
+def check_source_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InputError(
+            f"source name {name!r} is not usable",
+            "use letters, digits, '.', '_' and '-' (at most 120), e.g. --source forum1",
+        )
+    return name
 
 
 def sha256_file(path: Path, on_bytes: Callable[[int], None] | None = None) -> tuple[int, str]:
@@ -38,14 +49,22 @@ def sha256_file(path: Path, on_bytes: Callable[[int], None] | None = None) -> tu
     return size, digest.hexdigest()
 
 
-def walk_files(root: Path) -> Iterator[Path]:
-    """Every regular file below ``root``, in a stable order; links are not followed."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(filenames):
-            path = Path(dirpath) / name
-            if path.is_file() and not path.is_symlink():
-                yield path
+def walk_files(root: Path) -> Iterator[tuple[str, os.stat_result]]:
+    """(relative path, stat) of every regular file below ``root``, in a stable order.
+
+    Links are not followed: evidence is what is in the folder, not what it points to.
+    """
+    stack = [("", str(root))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            items = sorted(entries, key=lambda e: e.name)
+        for entry in reversed(items):
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((prefix + entry.name + "/", entry.path))
+        for entry in items:
+            if entry.is_file(follow_symlinks=False):
+                yield prefix + entry.name, entry.stat(follow_symlinks=False)
 
 
 @dataclass(frozen=True)
@@ -73,18 +92,17 @@ class SourceEvidence:
         return self.by_role("dump")[0]
 
 
-def _collect(
-    roots: Mapping[str, Path], progress: Progress
-) -> list[tuple[str, str, Path, os.stat_result]]:
+def _collect(roots: Mapping[str, Path]) -> list[tuple[str, str, Path, os.stat_result]]:
     found = []
-    for role, root in roots.items():
-        if not root.exists():
-            raise InputError(f"{role} path {root} does not exist", "check the path and try again")
+    for role, given in roots.items():
+        if not given.exists():
+            raise InputError(f"{role} path {given} does not exist", "check the path and try again")
+        root = given.resolve()
         if root.is_file():
-            found.append((role, root.name, root.resolve(), root.stat()))
+            found.append((role, root.name, root, root.stat()))
             continue
-        for path in walk_files(root):
-            found.append((role, path.relative_to(root).as_posix(), path.resolve(), path.stat()))
+        for relpath, stat in walk_files(root):
+            found.append((role, relpath, root / relpath, stat))
     return found
 
 
@@ -101,6 +119,7 @@ def register_source(
     Registering the same source again with the same files is a no-op, so an interrupted
     ``rescue ingest`` can simply be started again.
     """
+    check_source_name(name)
     existing = load_source(case, name)
     resolved = {role: str(root.resolve()) for role, root in roots.items()}
     wanted = {**params, "roots": resolved}
@@ -111,56 +130,65 @@ def register_source(
                 "choose another name with --source",
             )
         return existing
-    found = _collect(roots, progress)
+    found = _collect(roots)
     task = progress.task(f"Registering {name}: hashing evidence", sum(s.st_size for *_, s in found))
     now = datetime.now(UTC)
     rows = []
     for role, relpath, path, stat in found:
         size, digest = sha256_file(path, task.advance)
         rows.append(
-            EvidenceFile(
-                source=name,
-                role=role,
-                relpath=relpath,
-                path=str(path),
-                size=size,
-                sha256=digest,
-                mtime_ns=stat.st_mtime_ns,
-                registered_at=now,
-            )
+            {
+                "source": name,
+                "role": role,
+                "relpath": relpath,
+                "path": str(path),
+                "size": size,
+                "sha256": digest,
+                "mtime_ns": stat.st_mtime_ns,
+                "registered_at": now,
+            }
         )
     with case.store.session() as session:
         session.add(Source(name=name, kind=kind, registered_at=now, params=wanted))
         session.flush()
-        session.add_all(rows)
+        if rows:  # one executemany: a seized folder can hold a million files
+            session.execute(insert(EvidenceFile), rows)
     loaded = load_source(case, name)
     assert loaded is not None
     return loaded
 
 
-def load_source(case: Case, name: str) -> SourceEvidence | None:
+def load_source(case: Case, name: str, *, with_files: bool = True) -> SourceEvidence | None:
     with case.store.session() as session:
         source = session.get(Source, name)
         if source is None:
             return None
-        files = session.scalars(
-            select(EvidenceFile).where(EvidenceFile.source == name).order_by(EvidenceFile.id)
-        ).all()
-        return SourceEvidence(
-            name=source.name,
-            kind=source.kind,
-            params=dict(source.params),
-            files=[
-                RegisteredFile(f.role, f.relpath, Path(f.path), f.size, f.sha256, f.mtime_ns)
-                for f in files
-            ],
+        evidence = SourceEvidence(name=source.name, kind=source.kind, params=dict(source.params))
+        if not with_files:
+            return evidence
+        query = (
+            select(
+                EvidenceFile.role,
+                EvidenceFile.relpath,
+                EvidenceFile.path,
+                EvidenceFile.size,
+                EvidenceFile.sha256,
+                EvidenceFile.mtime_ns,
+            )
+            .where(EvidenceFile.source == name)
+            .order_by(EvidenceFile.id)
         )
+        evidence.files = [
+            RegisteredFile(role, rel, Path(path), size, sha, mtime)
+            for role, rel, path, size, sha, mtime in session.execute(query)
+        ]
+        return evidence
 
 
-def list_sources(case: Case) -> list[SourceEvidence]:
+def list_sources(case: Case, *, with_files: bool = True) -> list[SourceEvidence]:
     with case.store.session() as session:
         names = session.scalars(select(Source.name).order_by(Source.registered_at)).all()
-    return [s for n in names if (s := load_source(case, n)) is not None]
+    return [s for n in names if (s := load_source(case, n, with_files=with_files)) is not None]
 
 
 def check_unchanged(source: SourceEvidence, roles: tuple[str, ...] = ("dump",)) -> None:

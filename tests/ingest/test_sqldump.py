@@ -211,6 +211,31 @@ def test_multi_line_string_and_line_numbers() -> None:
 
 def test_rows_of_different_lengths_are_returned_as_they_are() -> None:
     assert rows("INSERT INTO t VALUES (1),(2,'x'),(3,4,5);\n") == [(1,), (2, "x"), (3, 4, 5)]
+    assert rows("INSERT INTO t VALUES (1,2),(3,4),(5);\n") == [(1, 2), (3, 4), (5,)]
+
+
+def test_columns_of_mixed_kinds() -> None:
+    # Rows of one width are converted a column at a time: each column mixes kinds here.
+    dump = (
+        "INSERT INTO t VALUES (1,'a',NULL,0x41,1.5,'x''y'),(NULL,NULL,'b',_binary 'B',2,''),"
+        "(-3,'c\\n',7,X'43',-0.5e1,'\\\\\\\\\\''),(4,'d',NULL,NULL,NULL,b'11');\n"
+    )
+    assert rows(dump) == [
+        (1, "a", None, b"A", 1.5, "x'y"),
+        (None, None, "b", b"B", 2, ""),
+        (-3, "c\n", 7, b"C", -5.0, "\\\\'"),
+        (4, "d", None, None, None, 3),
+    ]
+
+
+def test_a_bad_token_in_a_later_row_is_found_where_it_is() -> None:
+    dump = "INSERT INTO t VALUES (1,2),(3,4),(5,12abc),(7,8);\n"
+    items = read(dump)
+    assert items[0] == InsertBatch("t", None, [(1, 2), (3, 4)], 1, "INSERT")
+    problem = items[1]
+    assert isinstance(problem, DumpProblem)
+    assert (problem.kind, problem.rows_lost) == ("syntax", 2)
+    assert problem.reason == "expected ',' or ')' but found 'abc),(7,8);' at line 1, column 39"
 
 
 # -- statements ----------------------------------------------------------------------------
@@ -675,18 +700,23 @@ values = st.one_of(
 
 @st.composite
 def dumps(draw: st.DrawFn) -> tuple[bytes, list[tuple[Value, ...]]]:
-    table_rows = draw(st.lists(st.lists(values, min_size=1, max_size=5).map(tuple), max_size=30))
+    # Rows of one width, as a table has (read whole rows at a time), or of any width (read
+    # value by value); values side by side as mysqldump writes them, or spaced.
+    width = draw(st.integers(min_value=1, max_value=5))
+    widths = st.integers(min_value=1, max_value=5) if draw(st.booleans()) else st.just(width)
+    table_rows = draw(st.lists(widths.flatmap(lambda w: st.tuples(*[values] * w)), max_size=30))
     out, index = [b"/*!40101 SET NAMES utf8mb4 */;\n"], 0
     while index < len(table_rows):
         size = draw(st.integers(min_value=1, max_value=8))
         chunk = table_rows[index : index + size]
         index += size
-        layout = draw(st.sampled_from([b",", b",\n", b" , "]))
+        between_rows = draw(st.sampled_from([b",", b",\n", b" , "]))
+        between_values = draw(st.sampled_from([b",", b",", b" , ", b",\n"]))
         rendered = [
-            b"(" + b",".join(render(v, draw(st.sampled_from(STYLES))) for v in row) + b")"
+            b"(" + between_values.join(render(v, draw(st.sampled_from(STYLES))) for v in row) + b")"
             for row in chunk
         ]
-        out.append(b"INSERT INTO `t` VALUES " + layout.join(rendered) + b";\n")
+        out.append(b"INSERT INTO `t` VALUES " + between_rows.join(rendered) + b";\n")
     return b"".join(out), table_rows
 
 
@@ -702,6 +732,24 @@ def test_random_rows_read_back_equal(
     items = list(DumpReader(cast(BinaryIO, Trickle(data, step))))
     assert not problems(items)
     assert [row for batch in batches(items) for row in batch.rows] == expected
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    dump=dumps(),
+    damage=st.lists(st.tuples(st.integers(min_value=0), st.binary(max_size=3)), max_size=4),
+    step=st.integers(min_value=1, max_value=50),
+)
+def test_damaged_dumps_never_stop_the_reader(
+    dump: tuple[bytes, list[tuple[Value, ...]]], damage: list[tuple[int, bytes]], step: int
+) -> None:
+    data = bytearray(dump[0])
+    for at, junk in damage:  # replace a byte, cut, or insert: quotes and all
+        at %= len(data) + 1
+        data[at : at + 1] = junk
+    items = list(DumpReader(io.BytesIO(bytes(data))))
+    assert items == list(DumpReader(cast(BinaryIO, Trickle(bytes(data), step))))
+    assert all(isinstance(i, InsertBatch | DumpProblem) for i in items)
 
 
 # -- a real server -------------------------------------------------------------------------

@@ -57,8 +57,19 @@ def demo(
     summary.add_row("private messages", f"{tables.get('messages', 0):,}")
     summary.add_row("attachments", f"{tables.get('attachments', 0):,}")
     summary.add_row("sources", ", ".join(s["name"] for s in result.status["sources"]))
+    media = result.media
+    summary.add_row("files hashed", f"{media.get('files_hashed', 0):,}")
+    summary.add_row("known material: exact copies", f"{media.get('known_exact', 0):,} files")
+    summary.add_row(
+        "known material: near copies (PDQ)", f"{media.get('known_perceptual', 0):,} files"
+    )
+    summary.add_row("new material: clusters to review", f"{media.get('new_clusters', 0):,}")
     summary.add_row("rows rejected", f"{rejects:,}")
     summary.add_row("findings noted", f"{noted:,}")
     summary.add_row("time taken", f"{result.seconds:.1f} s")
     console.print(summary)
-    console.print(f"Case folder: {result.case_dir}  (try: rescue status --case {result.case_dir})")
+    console.print(
+        f"Case folder: {result.case_dir}\n  rescue status --case {result.case_dir}\n"
+        f"  rescue queue --case {result.case_dir}\n"
+        f"  rescue export matches --case {result.case_dir} -o matches.csv"
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from rescue.cli import case_cmd, demo_cmd, ingest_cmd, run_cmd
+from rescue.cli import case_cmd, demo_cmd, ingest_cmd, media_cmd, run_cmd
 
 app = typer.Typer(
     name="rescue",
@@ -18,6 +18,9 @@ app.add_typer(case_cmd.app, name="case")
 app.add_typer(ingest_cmd.app, name="ingest")
 app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
+app.add_typer(media_cmd.hashes_app, name="hashes")
+app.add_typer(media_cmd.export_app, name="export")
+app.command("queue")(media_cmd.queue)
 app.command("synth")(demo_cmd.synth)
 app.command("demo")(demo_cmd.demo)
 

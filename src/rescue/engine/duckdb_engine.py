@@ -46,8 +46,8 @@ class DuckDBEngine:
         return self.conn.sql(sql, params=params or None).to_arrow_table()
 
     def count(self, table: str) -> int:
-        row = self.conn.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()
-        return int(row[0]) if row else 0
+        result = self.query(f"SELECT count(*) AS n FROM {_quote(table)}")
+        return int(result.column(0)[0].as_py())
 
     def tables(self) -> list[str]:
         return list(self._tables)

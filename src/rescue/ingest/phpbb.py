@@ -335,14 +335,16 @@ class PhpbbImporter:
             if joined.isascii():
                 continue
             if name in binary:
-                cols.set(name, [to_bytes(v) if type(v) is str else v for v in values])
+                cols.set(
+                    name, [to_bytes(v, batch.encoding) if type(v) is str else v for v in values]
+                )
                 continue
             latin1 = (charsets.get(name) or (table.charset if table else "") or "") in _LATIN1
             if invalid_bytes(joined):
                 fixed = []
                 for index, v in enumerate(values):
                     if type(v) is str and invalid_bytes(v):
-                        v = to_bytes(v).decode("utf-8", errors="replace")
+                        v = to_bytes(v, batch.encoding).decode(batch.encoding, errors="replace")
                         if report:
                             self.ctx.reject(
                                 "invalid bytes",

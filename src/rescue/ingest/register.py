@@ -11,8 +11,6 @@ from rescue.evidence import register_source
 from rescue.pipeline import RunSummary, run_pipeline
 from rescue.progress import NO_PROGRESS, Progress
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,119}$")
-
 
 def source_name_for(dump: Path) -> str:
     """ "forum-2024.sql.gz" -> "forum-2024"."""
@@ -43,11 +41,6 @@ def ingest_phpbb(
         if folder is not None and not folder.is_dir():
             raise InputError(f"{label} {folder} is not a folder")
     name = source or source_name_for(dump)
-    if not _NAME.match(name):
-        raise InputError(
-            f"source name {name!r} is not usable",
-            "use letters, digits, '.', '_' and '-' (at most 120), e.g. --source forum1",
-        )
     roots = {"dump": dump}
     if files is not None:
         roots["attachment"] = files

@@ -1,36 +1,38 @@
-"""Stream the tables and rows out of a MySQL/MariaDB `mysqldump` file, without a server.
+r"""Stream the tables and rows out of a MySQL/MariaDB `mysqldump` file, without a server.
 
-Flow. `DumpReader` reads the stream in 1 MiB chunks into one buffer and cuts it into
-statements; each statement is handled and dropped before the next one is cut, so memory is
-one statement plus one chunk whatever the size of the dump. For each statement:
+Flow. `DumpReader` reads the stream in 1 MiB chunks into one buffer and takes statements off
+its front; each is handled and dropped before the next, so memory is one statement and one
+chunk whatever the size of the dump.
 
-* between statements, `--`/`#` comment lines, blank lines and mariadb-dump's sandbox line
-  are skipped (and the "-- Dump completed" trailer noted); a `DELIMITER ;;` block, which
-  mysqldump only writes for triggers, routines and events, is skipped up to `DELIMITER ;`;
-* the end of a statement is the first `;` outside strings, identifiers and comments. One
-  possessive regex (`_RUN`) walks a whole statement in C and stops only at that `;`, at the
-  end of the buffer, or at a string/comment that is not closed yet; the scan then resumes
-  where it stopped once more data is read, so nothing is scanned twice;
+* Between statements, `--`/`#` comment lines, blank lines and mariadb-dump's sandbox line
+  are skipped (and the "-- Dump completed" trailer noted). A `DELIMITER ;;` block, which
+  mysqldump writes only for triggers, routines and events, is skipped to `DELIMITER ;`.
+* An INSERT (nearly all of a dump) takes the fast way, `_fast_insert`: its rows are parsed
+  up to the first `;` that ends a line, the way mysqldump ends every statement; if they
+  end exactly there, that was the statement, found without a scan of its own.
+* Any other statement, or an INSERT that did not parse that way, takes the exact way,
+  `_split`: the statement ends at the first `;` outside strings, identifiers and comments,
+  found by one possessive regex (`_RUN`) that resumes where it stopped when more data comes.
 * `/*!40101 ... */` version comments are executed as the server would (that is where
-  `SET NAMES` lives); other statements that are not data (DROP, LOCK, ALTER...) are skipped;
-* `CREATE TABLE` gives a `TableDef`, `INSERT`/`REPLACE` an `InsertBatch`
-  (see `sqldump_values` for the values), `SET NAMES`/`character_set_client` the charset.
+  `SET NAMES` lives). `CREATE TABLE` gives a `TableDef`, `INSERT`/`REPLACE` an
+  `InsertBatch` (values: `sqldump_values`), `SET NAMES`/`character_set_client` the charset;
+  statements that are not data (DROP, LOCK, ALTER, SELECT...) are skipped.
 
 Decisions.
 
-* A chunk may end in the middle of a token. The scan never looks past the last byte that
-  cannot belong to an unfinished token (not a quote, backslash, `-`, `/`, `*` or `#`,
-  see `_set_limits`), so a split `\\'`, `''` or `--` is never misread.
-* Bad input is reported, never raised: a `DumpProblem` says where and how many rows were
-  lost, then reading goes on. After a syntax error inside an INSERT the reader looks for a
-  line that ends with `;` and is followed by a statement keyword *inside* the failed
-  statement and resumes there: a lost quote (a zeroed disk block, a cut-and-pasted file)
-  otherwise swallows the statements that follow it. mysqldump escapes newlines in strings,
-  so such a line is never inside a genuine string of its output.
+* A chunk may end in the middle of a token. Scans never look past the last byte that cannot
+  be half of a two-byte token (not a quote, backslash, `-`, `/`, `*` or `#`: `_set_limits`),
+  so a split `\'`, `''` or `--` is never misread. The tests read every dump a byte at a time.
+* Bad input is reported, never raised: a `DumpProblem` says what, where, and how many rows
+  were lost, and reading goes on. A string that lost its closing quote (a zeroed disk block,
+  a cut file) would swallow the statements after it, so after a syntax error the reader
+  resumes at the first line of the failed statement that ends with `;` and is followed by a
+  statement keyword, and the exact scan does not look further than 64 KiB past such a line.
+  mysqldump writes `\n` for a newline in a string, so no genuine string of its output has one.
 * Values come back as parsed: a BLOB that mariadb-dump wrote as a plain string is a `str`
   whose `to_bytes(value, batch.encoding)` is the stored bytes (`ColumnDef.binary` says which
-  columns want that). Decimals become floats; BIT columns are ints (MySQL's `b'101'`) or
-  byte strings (mariadb-dump writes them raw), like the dump.
+  columns want that). Decimals become floats; BIT values are ints (MySQL's `b'101'`) or
+  byte strings (mariadb-dump writes them raw), as in the dump.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import re
 import typing
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rescue.ingest.sqldump_values import (
     Row,
@@ -353,7 +356,7 @@ class DumpReader:
                     span.separators += _count_separators(self._buf, start, scan)
                 return span
             too_long = scan - start > self.max_statement_bytes
-            if line_end is not None and (too_long or scan >= line_end + _GIVE_UP_AFTER):
+            if give_up is not None and line_end is not None and (too_long or scan >= give_up):
                 span.start, span.end = start, line_end
                 return span
             if span.skipped is None and too_long:
@@ -462,10 +465,7 @@ class DumpReader:
         return resume
 
     def _batch(self, head: re.Match[bytes], rows: list[Row], line: int) -> InsertBatch:
-        table = _ident(_IDENT_RE.findall(head.group(4))[-1], self.encoding)
-        names = None
-        if head.group(5) is not None:
-            names = tuple(_ident(c, self.encoding) for c in _IDENT_RE.findall(head.group(5)))
+        table, names = _names(head.group(4), head.group(5), self.encoding)
         verb = "REPLACE" if head.group(3) else "INSERT IGNORE" if head.group(2) else "INSERT"
         return InsertBatch(table, names, rows, line, verb, self.database, self.encoding)
 
@@ -564,6 +564,17 @@ def _column(item: str) -> ColumnDef | None:
         or (collate is not None and collate.group(1).lower() == "binary")
     )
     return ColumnDef(_s_ident(name), sql_type, binary, column_charset)
+
+
+@lru_cache(maxsize=256)
+def _names(
+    table: bytes, columns: bytes | None, encoding: str
+) -> tuple[str, tuple[str, ...] | None]:
+    """The table and column names of an INSERT: the same for each statement of a table."""
+    names = None
+    if columns is not None:
+        names = tuple(_ident(column, encoding) for column in _IDENT_RE.findall(columns))
+    return _ident(_IDENT_RE.findall(table)[-1], encoding), names
 
 
 def _ident(raw: bytes, encoding: str) -> str:

@@ -45,7 +45,7 @@ class IngestStage:
     outputs: ClassVar[tuple[str, ...]] = OUTPUTS
 
     def targets(self, case: Case) -> list[str]:
-        return [s.name for s in list_sources(case) if s.kind in FORMATS]
+        return [s.name for s in list_sources(case, with_files=False) if s.kind in FORMATS]
 
     def params(self, case: Case, target: str) -> dict[str, Any]:
         source = self._source(case, target)

@@ -253,6 +253,58 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("rows_rejected", INT),
         ("rows_repaired", INT),
     ),
+    # -- media -------------------------------------------------------------------------------
+    "known_hashes": _schema(  # source = the hash set's name
+        ("known_id", STR),
+        ("md5", STR),
+        ("sha1", STR),
+        ("sha256", STR),
+        ("pdq", STR),
+        ("category", STR),
+        ("line", INT),
+    ),
+    "media_hashes": _schema(
+        ("role", STR),  # attachment | avatar
+        ("file", STR),
+        ("size", INT),
+        ("md5", STR),
+        ("sha1", STR),
+        ("sha256", STR),
+        ("media_type", STR),  # image | video | other
+        ("format", STR),
+        ("width", INT),
+        ("height", INT),
+        ("pdq", STR),
+        ("pdq_quality", INT),
+        ("pdq_dihedral", STRS),  # the 8 orientations, original first
+        ("error", STR),  # why no perceptual hash: corrupt, too large, unsupported...
+    ),
+    "matches": _schema(
+        ("role", STR),
+        ("file", STR),
+        ("attachment_id", INT),  # null for avatars
+        ("sha256", STR),
+        ("pdq", STR),
+        ("match_type", STR),  # exact | perceptual
+        ("matched_on", STR),  # md5 | sha1 | sha256 | pdq
+        ("known_id", STR),
+        ("hash_set", STR),
+        ("distance", INT),  # 0 for exact matches
+        ("category", STR),
+    ),
+    "media_clusters": _schema(
+        ("cluster_id", STR),
+        ("priority", INT),  # 1 = look first
+        ("files", INT),  # distinct files (near duplicates of each other)
+        ("attachments", INT),  # times it was posted
+        ("posters", INT),  # distinct accounts that posted it
+        ("first_seen_at", TS),
+        ("first_account_id", STR),
+        ("first_place", STR),  # "post 12 in topic 3" | "private message 7"
+        ("last_seen_at", TS),
+        ("representative_pdq", STR),
+        ("members", STRS),  # the files
+    ),
     REJECTS: pa.schema(
         [
             ("stage", STR),
