@@ -31,6 +31,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install services
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
 	$(BIN)/python -m bench
 
 clean:

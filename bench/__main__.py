@@ -1,16 +1,39 @@
-"""`make bench`: every benchmark, each printing its figures next to a named peer's."""
+"""`make bench`: every benchmark, each printing its figures next to a named peer's.
+
+    python -m bench                 all of them
+    python -m bench ingest [...]    rescue ingest vs MariaDB loading the same dump
+    python -m bench hashing [...]   the hash stage vs a plain Pillow + pdqhash loop
+    python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA's PDQIndex
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from bench import ingest_vs_mariadb
+
+def _suites() -> dict[str, Callable[[list[str]], None]]:
+    from bench import hashing, ingest_vs_mariadb, pdq_index
+
+    return {
+        "ingest": ingest_vs_mariadb.main,
+        "hashing": hashing.main,
+        "index": pdq_index.main,
+    }
 
 
-def main() -> int:
-    ingest_vs_mariadb.main(sys.argv[1:])
+def main(argv: list[str]) -> int:
+    suites = _suites()
+    if argv and argv[0] in suites:
+        suites[argv[0]](argv[1:])
+        return 0
+    if argv:
+        print(f"unknown benchmark {argv[0]!r}; choose from {', '.join(suites)}", file=sys.stderr)
+        return 2
+    for run in suites.values():
+        run([])
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

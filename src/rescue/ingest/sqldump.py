@@ -43,6 +43,7 @@ from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rescue.ingest.sqldump_ddl import ColumnDef, TableDef, parse_create_table
 from rescue.ingest.sqldump_values import (
     Row,
     Value,
@@ -65,23 +66,6 @@ __all__ = [
     "invalid_bytes",
     "to_bytes",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnDef:
-    name: str
-    sql_type: str  # lower-case base type: "int", "varchar", "mediumtext", "blob", ...
-    binary: bool  # holds bytes, not text: binary/varbinary/*blob/geometry or charset binary
-    charset: str | None  # column-level CHARACTER SET if declared
-
-
-@dataclass(frozen=True, slots=True)
-class TableDef:
-    name: str
-    columns: tuple[ColumnDef, ...]
-    charset: str | None  # the table's DEFAULT CHARSET
-    line: int  # 1-based line of the CREATE TABLE
-    database: str | None = None  # from the last USE, for dumps of several databases
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,30 +144,7 @@ _RESYNC = re.compile(
 )
 _ROW_SEPARATORS = (b"),(", b"),\n(")
 
-_S_IDENT = r'(?:`(?:[^`]|``)*+`|"(?:[^"]|"")*+"|[\w$]++)'
-_CREATE_TABLE = re.compile(
-    r"CREATE\s++(?:OR\s++REPLACE\s++)?(?:TEMPORARY\s++)?TABLE\s++(?:IF\s++NOT\s++EXISTS\s++)?"
-    rf"({_S_IDENT}(?:\s*+\.\s*+{_S_IDENT})?)\s*+\(",
-    re.I,
-)
-_DEF_TOKEN = re.compile(
-    r"""'(?:[^'\\]|\\.|'')*+'|"(?:[^"\\]|\\.|"")*+"|`(?:[^`]|``)*+`|[^'"`(),]++|.""", re.S
-)
-_S_STRING = re.compile(r"""'(?:[^'\\]|\\.|'')*+'|"(?:[^"\\]|\\.|"")*+\"""", re.S)
-_COLUMN = re.compile(rf"\s*+({_S_IDENT})\s++([A-Za-z]++)")
-_CHARSET = re.compile(r"\b(?:CHARACTER\s++SET|CHARSET)\s*+=?\s*+['\"]?(\w+)", re.I)
-_COLLATE = re.compile(r"\bCOLLATE\s*+=?\s*+['\"]?(\w+)", re.I)
-# Bare words that start an index or constraint line; mysqldump backquotes every column name.
-_NOT_COLUMNS = frozenset(
-    {"PRIMARY", "KEY", "INDEX", "UNIQUE", "CONSTRAINT", "FULLTEXT", "SPATIAL", "FOREIGN"}
-    | {"CHECK", "PERIOD", "VECTOR"}
-)
-# Types whose values are bytes. Geometry is stored and dumped as WKB bytes.
-_BINARY_TYPES = frozenset(
-    {"binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "geometry", "point"}
-    | {"linestring", "polygon", "multipoint", "multilinestring", "multipolygon"}
-    | {"geometrycollection"}
-)
+_CREATE_NAME = re.compile(r"TABLE\s++(?:IF\s++NOT\s++EXISTS\s++)?[`\"]?([\w$]+)", re.I)
 _SET_CHARSET = re.compile(r"SET\s++(?:NAMES|CHARACTER\s++SET|CHARSET)\s++['\"]?(\w+)", re.I)
 _ASSIGN = re.compile(r"(@{0,2}[\w.]+)\s*+:?=\s*+(@{0,2}[\w.]+|'[^']*')")
 _USE = re.compile(rb"USE\s++(" + _IDENT + rb")", re.I)
@@ -470,41 +431,12 @@ class DumpReader:
         return InsertBatch(table, names, rows, line, verb, self.database, self.encoding)
 
     def _create_table(self, text: str, line: int) -> Iterator[Item]:
-        head = _CREATE_TABLE.match(text)
-        if head is None:  # CREATE DATABASE, VIEW, TABLE ... LIKE: no columns to report
-            return
-        name = _s_ident(re.findall(_S_IDENT, head.group(1))[-1])
-        items: list[str] = []
-        depth, start = 1, head.end()
-        for token in _DEF_TOKEN.finditer(text, head.end()):
-            char = token.group()
-            if char == "(":
-                depth += 1
-            elif char == ")":
-                depth -= 1
-                if depth == 0:
-                    items.append(text[start : token.start()])
-                    start = token.end()
-                    break
-            elif char == "," and depth == 1:
-                items.append(text[start : token.start()])
-                start = token.end()
-        else:
-            reason = f"CREATE TABLE without its closing parenthesis at line {line}"
-            yield DumpProblem(line, name, "syntax", reason, 0)
-            return
-        columns = tuple(c for c in map(_column, items) if c is not None)
-        options = _S_STRING.sub("''", text[start:])
-        charset = _CHARSET.search(options)
-        collate = _COLLATE.search(options)
-        table_charset = (
-            charset.group(1).lower()
-            if charset
-            else collate.group(1).lower().split("_")[0]
-            if collate
-            else None
-        )
-        yield TableDef(name, columns, table_charset, line, self.database)
+        found = parse_create_table(text, line, self.database)
+        if isinstance(found, str):
+            name = _CREATE_NAME.search(text)
+            yield DumpProblem(line, name.group(1) if name else None, "syntax", found, 0)
+        elif found is not None:
+            yield found
 
     def _set(self, text: str, line: int) -> Iterator[Item]:
         names = _SET_CHARSET.match(text)
@@ -546,26 +478,6 @@ class DumpReader:
         )
 
 
-def _column(item: str) -> ColumnDef | None:
-    head = _COLUMN.match(item)
-    if head is None:
-        return None
-    name = head.group(1)
-    if name[0] not in '`"' and name.upper() in _NOT_COLUMNS:
-        return None
-    sql_type = head.group(2).lower()
-    rest = _S_STRING.sub("''", item[head.end() :])  # a COMMENT cannot fake a CHARSET
-    charset = _CHARSET.search(rest)
-    collate = _COLLATE.search(rest)
-    column_charset = charset.group(1).lower() if charset else None
-    binary = (
-        sql_type in _BINARY_TYPES
-        or column_charset == "binary"
-        or (collate is not None and collate.group(1).lower() == "binary")
-    )
-    return ColumnDef(_s_ident(name), sql_type, binary, column_charset)
-
-
 @lru_cache(maxsize=256)
 def _names(
     table: bytes, columns: bytes | None, encoding: str
@@ -581,12 +493,6 @@ def _ident(raw: bytes, encoding: str) -> str:
     if raw[:1] in (b"`", b'"'):
         raw = raw[1:-1].replace(raw[:1] * 2, raw[:1])
     return raw.decode(encoding, "surrogateescape")
-
-
-def _s_ident(raw: str) -> str:
-    if raw[:1] in ("`", '"'):
-        return raw[1:-1].replace(raw[0] * 2, raw[0])
-    return raw
 
 
 def _count_separators(data: bytes | bytearray, start: int, end: int) -> int:
