@@ -1,9 +1,9 @@
 """`make bench`: every benchmark, each printing its figures next to a named peer's.
 
-    python -m bench                 all of them
-    python -m bench ingest [...]    rescue ingest vs MariaDB loading the same dump
-    python -m bench hashing [...]   the hash stage vs a plain Pillow + pdqhash loop
-    python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA's PDQIndex
+python -m bench                 all of them
+python -m bench ingest [...]    rescue ingest vs MariaDB loading the same dump
+python -m bench hashing [...]   the hash stage vs a plain Pillow + pdqhash loop
+python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA's PDQIndex
 """
 
 from __future__ import annotations

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 DATABASE_ENV = "RESCUE_DATABASE_URL"
 CASE_FILE = "case.toml"
 SUBDIRS = ("evidence", "lake", "exports")
+# Written into a new case.toml so an agency sees, and can change, what each stage uses.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "match": {"threshold": 31, "min_quality": 50},
+}
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,24 @@ class CaseInfo:
 
 
 class Case:
-    def __init__(self, root: Path, info: CaseInfo, database_url: str) -> None:
+    def __init__(
+        self,
+        root: Path,
+        info: CaseInfo,
+        database_url: str,
+        settings: dict[str, Any] | None = None,
+    ) -> None:
         self.root = root
         self.info = info
         self.database_url = database_url
+        self._settings = settings or {}
+
+    def settings(self, section: str) -> dict[str, Any]:
+        """A stage's settings from ``[section]`` of case.toml (empty when absent)."""
+        value = self._settings.get(section, {})
+        if not isinstance(value, dict):
+            raise CaseError(f"[{section}] in {self.root / CASE_FILE} is not a table of settings")
+        return value
 
     @property
     def lake_dir(self) -> Path:
@@ -106,12 +124,12 @@ def init_case(
     root.mkdir(parents=True, exist_ok=True)
     for sub in SUBDIRS:
         (root / sub).mkdir(exist_ok=True)
-    doc: dict[str, Any] = {"case": vars(info)}
+    doc: dict[str, Any] = {"case": vars(info), **DEFAULT_SETTINGS}
     # Only an explicit URL is written down: the default follows the folder if it moves, and a
     # URL from the environment may carry credentials and is supplied again on every open.
     if database_url is not None:
         doc["database"] = {"url": database_url}
-    case = Case(root, info, url)
+    case = Case(root, info, url, {k: dict(v) for k, v in DEFAULT_SETTINGS.items()})
     case.store  # noqa: B018 - create and migrate the database now, so init fails loudly
     (root / CASE_FILE).write_text(tomli_w.dumps(doc), encoding="utf-8")
     return case
@@ -130,4 +148,5 @@ def open_case(root: Path) -> Case:
     except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
         raise CaseError(f"{path} is not a valid case file: {exc}") from exc
     url = os.environ.get(DATABASE_ENV) or doc.get("database", {}).get("url") or _default_url(root)
-    return Case(root.resolve(), info, url)
+    settings = {k: v for k, v in doc.items() if k not in ("case", "database")}
+    return Case(root.resolve(), info, url, settings)

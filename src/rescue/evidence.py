@@ -120,7 +120,7 @@ def register_source(
     ``rescue ingest`` can simply be started again.
     """
     check_source_name(name)
-    existing = load_source(case, name)
+    existing = load_source(case, name, with_files=False)
     resolved = {role: str(root.resolve()) for role, root in roots.items()}
     wanted = {**params, "roots": resolved}
     if existing is not None:
@@ -129,7 +129,9 @@ def register_source(
                 f"source {name!r} is registered already with other evidence",
                 "choose another name with --source",
             )
-        return existing
+        again = load_source(case, name)
+        assert again is not None
+        return again
     found = _collect(roots)
     task = progress.task(f"Registering {name}: hashing evidence", sum(s.st_size for *_, s in found))
     now = datetime.now(UTC)
@@ -153,9 +155,17 @@ def register_source(
         session.flush()
         if rows:  # one executemany: a seized folder can hold a million files
             session.execute(insert(EvidenceFile), rows)
-    loaded = load_source(case, name)
-    assert loaded is not None
-    return loaded
+    return SourceEvidence(
+        name=name,
+        kind=kind,
+        params=wanted,
+        files=[
+            RegisteredFile(
+                r["role"], r["relpath"], Path(r["path"]), r["size"], r["sha256"], r["mtime_ns"]
+            )
+            for r in rows
+        ],
+    )
 
 
 def load_source(case: Case, name: str, *, with_files: bool = True) -> SourceEvidence | None:

@@ -9,16 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.lakehelp import ingest, rejects, rows
 from typer.testing import CliRunner
 
 from rescue.case import Case
 from rescue.cli.main import app
+from rescue.errors import CaseError
 from rescue.media.hash_stage import HashCache
 from rescue.media.hashset_stage import import_hash_set
 from rescue.media.reports import MATCH_COLUMNS, export_matches, media_summary
 from rescue.pipeline import run_pipeline
 from rescue.synth import SynthResult
+from tests.lakehelp import ingest, rejects, rows
 
 
 @pytest.fixture
@@ -166,3 +167,30 @@ def test_hash_cache_survives_a_torn_line(tmp_path: Path) -> None:
     reread = HashCache(path)
     reread.close()
     assert set(reread.known) == {"aa", "cc"}
+
+
+def test_threshold_comes_from_case_toml(matched: Case) -> None:
+    toml = matched.root / "case.toml"
+    assert "[match]\nthreshold = 31" in toml.read_text()
+    before = rows(matched, "SELECT count(*) AS n FROM matches WHERE match_type = 'perceptual'")
+    toml.write_text(toml.read_text().replace("threshold = 31", "threshold = 0"))
+    from rescue.case import open_case
+
+    strict = open_case(matched.root)
+    try:
+        statuses = {s.stage: s.status for s in run_pipeline(strict)}
+        assert statuses["match"] == "ok"  # a changed setting re-runs the stage
+        after = rows(
+            strict, "SELECT max(distance) AS d FROM matches WHERE match_type = 'perceptual'"
+        )
+        assert after[0]["d"] in (None, 0)
+        assert before[0]["n"] > 0
+    finally:
+        strict.close()
+    toml.write_text(toml.read_text().replace("threshold = 0", "threshold = 999"))
+    broken = open_case(matched.root)
+    try:
+        with pytest.raises(CaseError, match="not a whole number"):
+            run_pipeline(broken)
+    finally:
+        broken.close()

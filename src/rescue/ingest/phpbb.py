@@ -26,7 +26,7 @@ from rescue.evidence import SourceEvidence
 from rescue.ingest.columns import Columns
 from rescue.ingest.dumpfile import open_dump
 from rescue.ingest.phpbb_schema import KNOWN_TABLES, PHPBB_TABLES, create_table_sql
-from rescue.ingest.phpbb_tables import TABLE_MAPS, MapContext
+from rescue.ingest.phpbb_tables import TABLE_MAPS, MapContext, convert_texts
 from rescue.ingest.sqldump import (
     DumpProblem,
     DumpReader,
@@ -262,6 +262,9 @@ class PhpbbImporter:
         if name == "attachments":
             self._report_missing_files(out, batch)
         out["source"] = [self.ctx.target] * len(next(iter(out.values())))
+        if table_map.text is not None:
+            text_column, uid_column = table_map.text
+            out |= convert_texts(cols.text(text_column), cols.text(uid_column))
         self.ctx.writer(table_map.output).write(out)
         stats.rows_loaded += len(rows)
 

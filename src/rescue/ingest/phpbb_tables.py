@@ -8,7 +8,7 @@ mapping serves phpBB 3.0 to 3.3. Everything forum-specific about phpBB lives her
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from rescue.ingest.columns import Columns, global_ids
 from rescue.ingest.phpbb_text import PostText, parse_post_text
+from rescue.lake.schemas import TEXT_FIELDS
 
 ANONYMOUS_ID = 1
 USER_TYPES = {0: "member", 1: "inactive", 2: "bot", 3: "founder"}
@@ -43,29 +44,35 @@ class MapContext:
 Mapper = Callable[[Columns, MapContext], dict[str, Any]]
 
 
-def _texts(cols: Columns, text_col: str, uid_col: str) -> dict[str, Any]:
-    uids = cols.text(uid_col)
+def convert_texts(raws: Sequence[str | None], uids: Sequence[str | None]) -> dict[str, pa.Array]:
+    """Stored text (s9e XML or legacy BBCode) to the lake's text columns, as Arrow arrays."""
     parsed: list[PostText] = [
-        parse_post_text(raw, uid or "") for raw, uid in zip(cols.text(text_col), uids, strict=True)
+        parse_post_text(raw, uid or "") for raw, uid in zip(raws, uids, strict=True)
     ]
+    types = dict(TEXT_FIELDS)
     return {
-        "text": [p.text for p in parsed],
-        "quotes": [
+        "text": pa.array([p.text for p in parsed], types["text"]),
+        "quotes": pa.array(
             [
-                {
-                    "author": q.author,
-                    "post_id": q.post_id,
-                    "user_id": q.user_id,
-                    "time": q.time,
-                    "text": q.text,
-                }
-                for q in p.quotes
-            ]
-            for p in parsed
-        ],
-        "urls": [list(p.urls) for p in parsed],
-        "emails": [list(p.emails) for p in parsed],
-        "attachment_refs": [[a.index for a in p.attachments] for p in parsed],
+                [
+                    {
+                        "author": q.author,
+                        "post_id": q.post_id,
+                        "user_id": q.user_id,
+                        "time": q.time,
+                        "text": q.text,
+                    }
+                    for q in p.quotes
+                ]
+                for p in parsed
+            ],
+            types["quotes"],
+        ),
+        "urls": pa.array([list(p.urls) for p in parsed], types["urls"]),
+        "emails": pa.array([list(p.emails) for p in parsed], types["emails"]),
+        "attachment_refs": pa.array(
+            [[a.index for a in p.attachments] for p in parsed], types["attachment_refs"]
+        ),
     }
 
 
@@ -183,7 +190,6 @@ def map_posts(cols: Columns, ctx: MapContext) -> dict[str, Any]:
         if cols.has("post_visibility")
         else cols.integer("post_approved"),
         "has_attachments": cols.flag("post_attachment"),
-        **_texts(cols, "post_text", "bbcode_uid"),
     }
 
 
@@ -209,7 +215,6 @@ def map_privmsgs(cols: Columns, ctx: MapContext) -> dict[str, Any]:
         "bcc_users": _addresses(bcc, "u"),
         "bcc_groups": _addresses(bcc, "g"),
         "has_attachments": cols.flag("message_attachment"),
-        **_texts(cols, "message_text", "bbcode_uid"),
     }
 
 
@@ -378,6 +383,7 @@ class TableMap:
     output: str
     mapper: Mapper
     key: str | None  # the column naming a row in messages, e.g. "post_id"
+    text: tuple[str, str] | None = None  # stored text and its BBCode uid, for convert_texts
 
 
 TABLE_MAPS: dict[str, TableMap] = {
@@ -386,8 +392,8 @@ TABLE_MAPS: dict[str, TableMap] = {
     "user_group": TableMap("memberships", map_user_group, "user_id"),
     "forums": TableMap("forums", map_forums, "forum_id"),
     "topics": TableMap("topics", map_topics, "topic_id"),
-    "posts": TableMap("posts", map_posts, "post_id"),
-    "privmsgs": TableMap("messages", map_privmsgs, "msg_id"),
+    "posts": TableMap("posts", map_posts, "post_id", ("post_text", "bbcode_uid")),
+    "privmsgs": TableMap("messages", map_privmsgs, "msg_id", ("message_text", "bbcode_uid")),
     "privmsgs_to": TableMap("message_recipients", map_privmsgs_to, "msg_id"),
     "attachments": TableMap("attachments", map_attachments, "attach_id"),
     "sessions": TableMap("sessions", map_sessions, "session_id"),

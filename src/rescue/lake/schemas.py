@@ -33,7 +33,7 @@ def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
 REJECTS = "rejects"
 
 # Text-bearing tables share one shape for what the stored text format held.
-_TEXT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
+TEXT_FIELDS: tuple[tuple[str, pa.DataType], ...] = (
     ("text", STR),
     ("quotes", pa.list_(QUOTE)),
     ("urls", STRS),
@@ -115,7 +115,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("post_username", STR),
         ("visibility", INT),
         ("has_attachments", BOOL),
-        *_TEXT_FIELDS,
+        *TEXT_FIELDS,
     ),
     "messages": _schema(
         ("msg_id", INT),
@@ -131,7 +131,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("bcc_users", INTS),
         ("bcc_groups", INTS),
         ("has_attachments", BOOL),
-        *_TEXT_FIELDS,
+        *TEXT_FIELDS,
     ),
     "message_recipients": _schema(
         ("msg_id", INT),

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from rescue.case import Case
-from rescue.media.params import MatchParams
+from rescue.media.params import MatchParams, match_params
 from rescue.stage import StageContext, fingerprint
 
 # Where and when each attachment file was posted: a post (topic) or a private message.
@@ -34,14 +34,11 @@ class MatchStage:
     )
     outputs: ClassVar[tuple[str, ...]] = ("matches", "media_clusters")
 
-    def __init__(self, params: MatchParams | None = None) -> None:
-        self.match_params = params or MatchParams()
-
     def targets(self, case: Case) -> list[str]:
         return ["all"] if "media_hashes" in case.catalog.load().tables else []
 
     def params(self, case: Case, target: str) -> dict[str, Any]:
-        return vars(self.match_params)
+        return vars(match_params(case))
 
     def input_fingerprint(self, case: Case, target: str) -> str:
         tables = case.catalog.load().tables
@@ -57,17 +54,16 @@ class MatchStage:
             perceptual_matches,
         )
 
+        params = MatchParams(**ctx.params)
         engine = ctx.case.engine()
         try:
             if "known_hashes" in engine.tables():
-                found = combine(
-                    exact_matches(engine), perceptual_matches(engine, self.match_params)
-                )
+                found = combine(exact_matches(engine), perceptual_matches(engine, params))
             else:
                 found = []
             places = _appearances(engine)
             matched = {(m["source"], m["file"]) for m in found}
-            clusters = cluster_unknown(engine, matched, self.match_params)
+            clusters = cluster_unknown(engine, matched, params)
         finally:
             engine.close()
         ctx.writer("matches").write_rows(_per_attachment(found, places))
