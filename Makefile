@@ -7,11 +7,12 @@ STAMP := $(VENV)/.installed
 
 .PHONY: install demo test lint bench clean services
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt scripts/system-deps.sh
 	@command -v $(PY) >/dev/null || { echo "Python 3.11 is required ($(PY) not found)"; exit 1; }
+	scripts/system-deps.sh
 	test -d $(VENV) || $(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip==26.3
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,video]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -31,7 +32,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install services
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,video,bench]'
 	$(BIN)/python -m bench
 
 clean:

@@ -135,7 +135,7 @@ def register_source(
     found = _collect(roots)
     task = progress.task(f"Registering {name}: hashing evidence", sum(s.st_size for *_, s in found))
     now = datetime.now(UTC)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for role, relpath, path, stat in found:
         size, digest = sha256_file(path, task.advance)
         rows.append(

@@ -25,6 +25,8 @@ QUOTE = pa.struct(
     ]
 )
 
+VPDQ_FRAME = pa.struct([("frame", INT), ("seconds", pa.float64()), ("pdq", STR), ("quality", INT)])
+
 
 def _schema(*fields: tuple[str, pa.DataType]) -> pa.Schema:
     return pa.schema([("source", STR), *fields])
@@ -277,6 +279,7 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("pdq", STR),
         ("pdq_quality", INT),
         ("pdq_dihedral", STRS),  # the 8 orientations, original first
+        ("vpdq", pa.list_(VPDQ_FRAME)),  # videos: one PDQ a second (Meta's vPDQ)
         ("error", STR),  # why no perceptual hash: corrupt, too large, unsupported...
     ),
     "matches": _schema(

@@ -84,13 +84,19 @@ def _as_dict(h: FileHashes) -> dict[str, Any]:
         "pdq": h.pdq.hash if h.pdq else None,
         "pdq_quality": h.pdq.quality if h.pdq else None,
         "pdq_dihedral": list(h.pdq.dihedral) if h.pdq else None,
+        "vpdq": [
+            {"frame": f.frame, "seconds": f.seconds, "pdq": f.hash, "quality": f.quality}
+            for f in h.vpdq.frames
+        ]
+        if h.vpdq
+        else None,
         "error": h.error,
     }
 
 
 class HashStage:
     name: ClassVar[str] = "hash"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     inputs: ClassVar[tuple[str, ...]] = ("files",)
     outputs: ClassVar[tuple[str, ...]] = ("media_hashes",)
 
@@ -126,7 +132,7 @@ class HashStage:
         roots = _roots(source)
         from rescue.media.hashing import hash_files  # numpy, Pillow, pdqhash: only when hashing
 
-        cache = HashCache(case.lake_dir / "cache" / f"hash-{ctx.target}.jsonl")
+        cache = HashCache(case.lake_dir / "cache" / f"hash-v{self.version}-{ctx.target}.jsonl")
         try:
             todo = sorted(
                 {f["sha256"]: f for f in files if f["sha256"] not in cache.known}.values(),

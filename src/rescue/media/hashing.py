@@ -2,7 +2,8 @@
 picture, so known material is recognised without anyone looking at it.
 
 The crypto hashes come from one pass over the bytes; an image is then decoded from the same
-bytes in memory (``rescue.media.decode``), so each file is read once. What a file is comes from
+bytes in memory (``rescue.media.decode``), so each image is read once (a video twice: once
+for the crypto hashes, once by FFmpeg). What a file is comes from
 its content, never its name (phpBB stores attachments without an extension): Pillow identifies
 the images it may decode, and a short table of signatures recognises videos and images that
 Pillow refused (a corrupt header, a format we do not decode), so those are reported as broken
@@ -13,7 +14,8 @@ chunks and never held in memory.
 the GIL), in chunks so that small files do not drown in messaging, and yields results as they
 complete. The pool starts its workers from a fresh "forkserver" process rather than by forking
 the caller, which may be running threads (a Rich progress bar, a database driver); forking a
-threaded process can deadlock the child.
+threaded process can deadlock the child. As with any non-forking pool, a script that calls
+``hash_files`` with several workers needs the ``if __name__ == "__main__":`` guard.
 
 A file whose content cannot be hashed perceptually still gets its crypto hashes and a reason
 in ``error``. A file that cannot be *read* raises ``OSError``: that is missing or unreadable

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Debian packages Rescue needs beyond Python: FFmpeg's development files to build vpdq (video
+# PDQ) from source, and ffmpeg itself, which the tests use to make benign test-pattern videos.
+# Installs only what is missing; needs root (or sudo) and Debian's package registry.
+set -euo pipefail
+packages=(cmake pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+          libswresample-dev libavdevice-dev libavfilter-dev ffmpeg)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing Debian packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
