@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -61,7 +62,7 @@ class HashSetStage:
                 )
                 continue
             good += 1
-            batch.append({"source": ctx.target, "line": number, **_fields(record)})
+            batch.append({"source": ctx.target, "line": number, **asdict(record)})
             if len(batch) >= BATCH:
                 writer.write_rows(batch)
                 batch = []
@@ -72,17 +73,6 @@ class HashSetStage:
                 "check its format: a CSV with a header, one hash a line, or VICS JSON",
             )
         ctx.counts["hashes"] = good
-
-
-def _fields(record: Any) -> dict[str, Any]:
-    return {
-        "known_id": record.known_id,
-        "md5": record.md5,
-        "sha1": record.sha1,
-        "sha256": record.sha256,
-        "pdq": record.pdq,
-        "category": record.category,
-    }
 
 
 def _source(case: Case, name: str) -> SourceEvidence:
