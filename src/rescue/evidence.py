@@ -83,6 +83,7 @@ class SourceEvidence:
     kind: str
     params: dict[str, Any]
     files: list[RegisteredFile] = field(default_factory=list)
+    registered_at: datetime | None = None
 
     def by_role(self, role: str) -> list[RegisteredFile]:
         return [f for f in self.files if f.role == role]
@@ -159,6 +160,7 @@ def register_source(
         name=name,
         kind=kind,
         params=wanted,
+        registered_at=now,
         files=[
             RegisteredFile(
                 r["role"], r["relpath"], Path(r["path"]), r["size"], r["sha256"], r["mtime_ns"]
@@ -173,7 +175,12 @@ def load_source(case: Case, name: str, *, with_files: bool = True) -> SourceEvid
         source = session.get(Source, name)
         if source is None:
             return None
-        evidence = SourceEvidence(name=source.name, kind=source.kind, params=dict(source.params))
+        evidence = SourceEvidence(
+            name=source.name,
+            kind=source.kind,
+            params=dict(source.params),
+            registered_at=source.registered_at,
+        )
         if not with_files:
             return evidence
         query = (

@@ -194,3 +194,23 @@ def test_threshold_comes_from_case_toml(matched: Case) -> None:
             run_pipeline(broken)
     finally:
         broken.close()
+
+
+def test_hashes_list_and_vics_export_cli(matched: Case, tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["hashes", "list", "--case", str(matched.root)])
+    assert listed.exit_code == 0, listed.output
+    assert "known" in listed.output and "synthetic" in listed.output
+    out = tmp_path / "known.json"
+    exported = runner.invoke(
+        app, ["hashes", "export", "known", "--case", str(matched.root), "-o", str(out)]
+    )
+    assert exported.exit_code == 0, exported.output
+    doc = json.loads(out.read_text())
+    lake = rows(matched, "SELECT count(*) AS n FROM known_hashes WHERE source = 'known'")
+    assert len(doc["value"]) == lake[0]["n"] > 0
+    assert all("SHA256" in item and "PDQ" in item for item in doc["value"])
+    missing = runner.invoke(
+        app, ["hashes", "export", "nope", "--case", str(matched.root), "-o", str(out)]
+    )
+    assert missing.exit_code == 2 and "no hash set named 'nope'" in missing.output

@@ -68,15 +68,20 @@ def list_(case_dir: Path = CASE_OPTION) -> None:
     with case_at(case_dir) as case:
         sets = [s for s in list_sources(case) if s.kind == "hashset"]
         counts = case.catalog.load().tables.get("known_hashes", {})
-        table = Table("name", "format", "origin", "hashes", "file sha256", title="Hash sets")
+        table = Table(
+            "name", "format", "origin", "imported", "hashes", "file", "sha256", title="Hash sets"
+        )
         for s in sets:
             part = counts.get(s.name)
+            (registered,) = s.by_role("hash_set")
             table.add_row(
                 s.name,
                 s.params.get("format") or "-",
                 s.params.get("origin") or "-",
+                s.registered_at.strftime("%Y-%m-%d %H:%M UTC") if s.registered_at else "-",
                 f"{part.rows:,}" if part else "-",
-                s.dump.sha256[:16] + "…" if s.files else "-",
+                registered.path.name,
+                registered.sha256[:16] + "…",
             )
         console.print(table)
 
