@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rescue.case import Case
-from rescue.evidence import list_sources
+from rescue.evidence import SourceEvidence, list_sources
 from rescue.lake.schemas import REJECTS
 from rescue.pipeline import list_runs
 
@@ -18,18 +18,7 @@ def case_status(case: Case, *, runs: int = 50) -> dict[str, Any]:
     return {
         "case": {"id": case.info.id, "name": case.info.name, "authority": case.info.authority},
         "tables": {name: rows for name, rows in tables.items() if name != REJECTS},
-        "sources": [
-            {
-                "name": s.name,
-                "kind": s.kind,
-                "dump": str(s.dump.path) if s.by_role("dump") else None,
-                "dump_size": s.dump.size if s.by_role("dump") else None,
-                "dump_sha256": s.dump.sha256 if s.by_role("dump") else None,
-                "files": {role: len(s.by_role(role)) for role in ("attachment", "avatar")},
-                "params": s.params,
-            }
-            for s in list_sources(case)
-        ],
+        "sources": [_source(s) for s in list_sources(case)],
         "runs": [
             {
                 "id": r.id,
@@ -45,6 +34,26 @@ def case_status(case: Case, *, runs: int = 50) -> dict[str, Any]:
             for r in list_runs(case, limit=runs)
         ],
         "rejects": reject_summary(case),
+    }
+
+
+def _source(s: SourceEvidence) -> dict[str, Any]:
+    """A source and its main file: the dump of a forum, the list of a hash set."""
+    mains = s.by_role("dump") or s.by_role("hash_set")
+    main = mains[0] if mains else None
+    dump = s.by_role("dump")[0] if s.by_role("dump") else None
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "registered_at": s.registered_at.isoformat(timespec="seconds") if s.registered_at else None,
+        "file": str(main.path) if main else None,
+        "size": main.size if main else None,
+        "sha256": main.sha256 if main else None,
+        "dump": str(dump.path) if dump else None,
+        "dump_size": dump.size if dump else None,
+        "dump_sha256": dump.sha256 if dump else None,
+        "files": {role: len(s.by_role(role)) for role in ("attachment", "avatar")},
+        "params": s.params,
     }
 
 

@@ -61,14 +61,14 @@ def print_status(doc: dict[str, Any]) -> None:
     for name, rows in doc["tables"].items():
         tables.add_row(name, f"{rows:,}")
     console.print(tables if doc["tables"] else "[dim]The lake is empty: ingest a source first.[/]")
-    sources = Table("source", "kind", "dump", "size", "sha256", "files", title="Sources")
+    sources = Table("source", "kind", "file", "size", "sha256", "files", title="Sources")
     for s in doc["sources"]:
         sources.add_row(
             s["name"],
             s["kind"],
-            s["dump"] or "-",
-            f"{s['dump_size']:,}" if s["dump_size"] is not None else "-",
-            (s["dump_sha256"] or "-")[:16] + "…",
+            s["file"] or "-",
+            f"{s['size']:,}" if s["size"] is not None else "-",
+            (s["sha256"] or "-")[:16] + "…",
             ", ".join(f"{n:,} {role}" for role, n in s["files"].items() if n) or "-",
         )
     if doc["sources"]:
