@@ -24,6 +24,14 @@ def _insert_after_table(lines: list[bytes], table: bytes, extra: bytes) -> tuple
     return [*lines[: last + 1], extra, *lines[last + 1 :]], last + 2
 
 
+def _ingest_with_extra(case: Case, forum: SynthResult, table: bytes, extra: bytes) -> int:
+    """Ingest the forum with ``extra`` put after ``table``'s last INSERT; return its line."""
+    lines, lineno = _insert_after_table(_lines(forum.dump_path), table, extra)
+    forum.dump_path.write_bytes(b"".join(lines))
+    ingest(case, forum.dump_path, forum.files_dir)
+    return lineno
+
+
 @pytest.fixture
 def forum_copy(small_forum: SynthResult, tmp_path: Path) -> SynthResult:
     """A private copy the test may damage."""
@@ -57,13 +65,12 @@ def test_truncated_dump_keeps_what_came_before(sqlite_case: Case, forum_copy: Sy
 
 
 def test_row_with_wrong_column_count(sqlite_case: Case, forum_copy: SynthResult) -> None:
-    lines, lineno = _insert_after_table(
-        _lines(forum_copy.dump_path),
+    lineno = _ingest_with_extra(
+        sqlite_case,
+        forum_copy,
         b"phpbb_posts",
         b"INSERT INTO `phpbb_posts` VALUES (990001,1,2,3);\n",
     )
-    forum_copy.dump_path.write_bytes(b"".join(lines))
-    ingest(sqlite_case, forum_copy.dump_path, forum_copy.files_dir)
     (bad,) = rejects(sqlite_case, "wrong column count")
     assert bad["line"] == lineno and bad["table_name"] == "phpbb_posts"
     assert "4 values for" in bad["detail"] and bad["record"] == "post_id=990001"
@@ -90,13 +97,12 @@ def test_unknown_table_is_counted_not_imported(sqlite_case: Case, forum_copy: Sy
 def test_invalid_bytes_are_kept_visible_and_reported(
     sqlite_case: Case, forum_copy: SynthResult
 ) -> None:
-    lines, lineno = _insert_after_table(
-        _lines(forum_copy.dump_path),
+    lineno = _ingest_with_extra(
+        sqlite_case,
+        forum_copy,
         b"phpbb_config",
         b"INSERT INTO `phpbb_config` VALUES ('odd_value','caf\xe9 \xff ok',0);\n",
     )
-    forum_copy.dump_path.write_bytes(b"".join(lines))
-    ingest(sqlite_case, forum_copy.dump_path, forum_copy.files_dir)
     (bad,) = rejects(sqlite_case, "invalid bytes")
     assert bad["line"] == lineno and bad["action"] == "repaired"
     value = scalar(sqlite_case, "SELECT value FROM board_config WHERE name = 'odd_value'")
@@ -143,13 +149,12 @@ def test_a_file_that_is_no_dump_is_an_input_error(sqlite_case: Case, tmp_path: P
 def test_syntax_error_inside_insert_loses_only_that_statement_tail(
     sqlite_case: Case, forum_copy: SynthResult
 ) -> None:
-    lines, lineno = _insert_after_table(
-        _lines(forum_copy.dump_path),
+    lineno = _ingest_with_extra(
+        sqlite_case,
+        forum_copy,
         b"phpbb_zebra",
         b"INSERT INTO `phpbb_zebra` VALUES (1,2,1,0),(3,4,@@,0),(5,6,1,0);\n",
     )
-    forum_copy.dump_path.write_bytes(b"".join(lines))
-    ingest(sqlite_case, forum_copy.dump_path, forum_copy.files_dir)
     (bad,) = rejects(sqlite_case, "dump syntax")
     assert bad["line"] == lineno and bad["rows"] >= 1
     loaded = scalar(sqlite_case, "SELECT count(*) FROM contacts")
