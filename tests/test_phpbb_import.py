@@ -132,6 +132,8 @@ def test_attachments_are_tied_to_their_files(ingested: Case, small_forum: SynthR
     assert len(unreferenced) == sum(
         1 for a in truth["anomalies"] if a["kind"] == "unreferenced_file"
     )
+    orphaned = "SELECT count(*) FROM files WHERE kind = 'attachment' AND attach_id IS NULL"
+    assert scalar(ingested, orphaned) == 0
     kinds = {r["kind"] for r in rows(ingested, "SELECT DISTINCT kind FROM files")}
     assert {"attachment", "avatar", "unreferenced"} <= kinds
 

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import gc
 import gzip
-import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any
 
 import ftfy
@@ -25,6 +23,7 @@ from rescue.errors import EvidenceError, InputError
 from rescue.evidence import SourceEvidence
 from rescue.ingest.columns import Columns
 from rescue.ingest.dumpfile import open_dump
+from rescue.ingest.phpbb_files import avatar_files, file_rows
 from rescue.ingest.phpbb_schema import KNOWN_TABLES, PHPBB_TABLES, create_table_sql
 from rescue.ingest.phpbb_tables import TABLE_MAPS, MapContext, convert_texts
 from rescue.ingest.sqldump import (
@@ -38,8 +37,6 @@ from rescue.ingest.sqldump import (
 )
 from rescue.stage import StageContext
 
-BOARD_FILES = {"index.htm", "index.html", ".htaccess"}  # phpBB ships these in files/
-_AVATAR_NAME = re.compile(r"(?:^|_)(g?)(\d+)\.[A-Za-z0-9]+$")
 _LATIN1 = {"latin1", "cp1252"}
 _NUMERIC = {
     "tinyint",
@@ -112,7 +109,7 @@ class PhpbbImporter:
         self.stats: dict[str, TableStats] = {}
         self.map_ctx = MapContext(
             source=ctx.target,
-            avatar_files=_avatar_files(source),
+            avatar_files=avatar_files(source),
             attachment_files={f.relpath: (f.size, f.sha256) for f in source.by_role("attachment")},
         )
         self._fallback: dict[str, TableDef] | None = None
@@ -395,49 +392,18 @@ class PhpbbImporter:
     # -- after the dump ---------------------------------------------------------------------
 
     def _files(self) -> None:
-        rows: list[dict[str, Any]] = []
-        for f in self.source.by_role("attachment"):
-            base = PurePosixPath(f.relpath).name
-            if f.relpath in self.map_ctx.referenced:
-                kind = "thumbnail" if base.startswith("thumb_") else "attachment"
-            elif base in BOARD_FILES:
-                kind = "board"
-            else:
-                kind = "unreferenced"
-                self.ctx.reject(
-                    "file without attachment row",
-                    f"{f.relpath} in the attachment folder is named by no attachment row; "
-                    "kept as evidence",
-                    location=f.relpath,
-                    action="noted",
-                )
-            rows.append(
-                {
-                    "role": "attachment",
-                    "file": f.relpath,
-                    "size": f.size,
-                    "sha256": f.sha256,
-                    "kind": kind,
-                    "attach_id": None,
-                    "user_id": None,
-                }
-            )
-        users = {path: uid for uid, path in self.map_ctx.avatar_files.items()}
-        for f in self.source.by_role("avatar"):
-            rows.append(
-                {
-                    "role": "avatar",
-                    "file": f.relpath,
-                    "size": f.size,
-                    "sha256": f.sha256,
-                    "kind": "avatar",
-                    "attach_id": None,
-                    "user_id": users.get(f.relpath),
-                }
-            )
+        rows = file_rows(self.source, self.map_ctx, self._unreferenced)
         for row in rows:
             row["source"] = self.ctx.target
         self.ctx.writer("files").write_rows(rows)
+
+    def _unreferenced(self, relpath: str) -> None:
+        self.ctx.reject(
+            "file without attachment row",
+            f"{relpath} in the attachment folder is named by no attachment row; kept as evidence",
+            location=relpath,
+            action="noted",
+        )
 
     def _write_stats(self) -> None:
         self.ctx.writer("source_tables").write_rows(
@@ -448,16 +414,6 @@ class PhpbbImporter:
             for s in self.stats.values()
             if s.status == "imported"
         }
-
-
-def _avatar_files(source: SourceEvidence) -> dict[int, str]:
-    """phpBB stores uploads as "{avatar_salt}_{user_id}.{ext}"; group avatars carry a "g"."""
-    found = {}
-    for f in source.by_role("avatar"):
-        match = _AVATAR_NAME.search(PurePosixPath(f.relpath).name)
-        if match and not match.group(1):
-            found[int(match.group(2))] = f.relpath
-    return found
 
 
 def _record(names: Sequence[str], row: Sequence[Value], key: str | None) -> str | None:

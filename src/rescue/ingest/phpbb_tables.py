@@ -38,7 +38,7 @@ class MapContext:
     source: str
     avatar_files: dict[int, str] = field(default_factory=dict)  # user_id -> avatar file
     attachment_files: dict[str, tuple[int, str]] = field(default_factory=dict)  # file -> size, sha
-    referenced: set[str] = field(default_factory=set)  # attachment files some row points to
+    referenced: dict[str, int] = field(default_factory=dict)  # file -> attach_id of its row
 
 
 Mapper = Callable[[Columns, MapContext], dict[str, Any]]
@@ -233,8 +233,11 @@ def map_privmsgs_to(cols: Columns, ctx: MapContext) -> dict[str, Any]:
 def _file_columns(cols: Columns, ctx: MapContext) -> dict[str, list[Any]]:
     """Tie each attachment row to its file on disk, as registered."""
     out: dict[str, list[Any]] = {"file": [], "file_size": [], "file_sha256": [], "file_status": []}
-    for name, declared in zip(
-        cols.text("physical_filename"), cols.integer("filesize").to_pylist(), strict=True
+    for attach_id, name, declared in zip(
+        cols.integer("attach_id").to_pylist(),
+        cols.text("physical_filename"),
+        cols.integer("filesize").to_pylist(),
+        strict=True,
     ):
         found = ctx.attachment_files.get(name or "")
         if found is None:
@@ -243,8 +246,8 @@ def _file_columns(cols: Columns, ctx: MapContext) -> dict[str, list[Any]]:
             out["file_sha256"].append(None)
             out["file_status"].append("missing")
             continue
-        ctx.referenced.add(name or "")
-        ctx.referenced.add("thumb_" + (name or ""))
+        ctx.referenced[name or ""] = attach_id
+        ctx.referenced["thumb_" + (name or "")] = attach_id
         size, sha = found
         out["file"].append(name)
         out["file_size"].append(size)
