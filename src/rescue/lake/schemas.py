@@ -308,6 +308,18 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("representative_pdq", STR),
         ("members", STRS),  # the files
     ),
+    # -- identity ----------------------------------------------------------------------------
+    "identifiers": _schema(
+        ("account_id", STR),  # null when the row names no known account (a guest's session)
+        ("kind", STR),  # email | ip | btc | eth | pgp | phone | url | domain | handle | ...
+        ("value", STR),  # normalised: what linkage compares
+        ("raw", STR),  # as written
+        ("detail", STR),  # e.g. "local=x provider=y", a city's country code, checksum notes
+        ("seen_at", TS),
+        ("origin_table", STR),  # accounts | posts | messages | sessions | ... | profile_values
+        ("origin_id", STR),  # the row's id as text (post id, message id, user id...)
+        ("field", STR),  # registration_ip | poster_ip | email | signature | text | location...
+    ),
     REJECTS: pa.schema(
         [
             ("stage", STR),

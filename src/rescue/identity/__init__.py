@@ -1,0 +1,1 @@
+"""Identity: the identifiers accounts disclose, and (later) linkage, geo and attribution."""
