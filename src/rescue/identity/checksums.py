@@ -31,7 +31,7 @@ def base58check_valid(address: str) -> bool:
     return hashlib.sha256(hashlib.sha256(body[:21]).digest()).digest()[:4] == body[21:]
 
 
-def _polymod(values: list[int]) -> int:
+def bech32_polymod(values: list[int]) -> int:
     generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
     checksum = 1
     for value in values:
@@ -40,6 +40,10 @@ def _polymod(values: list[int]) -> int:
         for i in range(5):
             checksum ^= generator[i] if (top >> i) & 1 else 0
     return checksum
+
+
+def hrp_expand(hrp: str) -> list[int]:
+    return [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
 
 
 def _from_5bit(data: list[int]) -> bytes | None:
@@ -67,8 +71,7 @@ def segwit_valid(address: str) -> bool:
     data = [_BECH32_INDEX.get(c, -1) for c in data_part]
     if -1 in data:
         return False
-    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    const = _polymod(expanded + data)
+    const = bech32_polymod(hrp_expand(hrp) + data)
     version = data[0]
     if version > 16 or const != (1 if version == 0 else _BECH32M_CONST):
         return False
