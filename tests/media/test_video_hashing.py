@@ -30,37 +30,18 @@ def _ffmpeg(*arguments: str) -> None:
     )
 
 
+def _pattern(source: str, seconds: int, out: Path, *encoding: str) -> None:
+    """A generated test-pattern clip (ffmpeg's lavfi sources: no footage involved)."""
+    _ffmpeg("-f", "lavfi", "-i", source, "-t", str(seconds), *encoding, str(out))
+
+
 @pytest.fixture(scope="module")
 def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("videos")
     source = "testsrc2=size=320x240:rate=10"
     clips = {name: folder / name for name in ("mp4", "webm", "small", "other", "cut")}
-    _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        source,
-        "-t",
-        "4",
-        "-pix_fmt",
-        "yuv420p",
-        "-f",
-        "mp4",
-        str(clips["mp4"]),
-    )
-    _ffmpeg(
-        "-f",
-        "lavfi",
-        "-i",
-        source,
-        "-t",
-        "3",
-        "-c:v",
-        "libvpx-vp9",
-        "-f",
-        "webm",
-        str(clips["webm"]),
-    )
+    _pattern(source, 4, clips["mp4"], "-pix_fmt", "yuv420p", "-f", "mp4")
+    _pattern(source, 3, clips["webm"], "-c:v", "libvpx-vp9", "-f", "webm")
     # The same pattern re-encoded smaller and at a lower quality, as a re-poster would.
     _ffmpeg(
         "-i",
@@ -73,10 +54,9 @@ def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "mp4",
         str(clips["small"]),
     )
-    _ffmpeg(
-        "-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "4", "-pix_fmt", "yuv420p",
-        "-f", "mp4", str(clips["other"]),
-    )  # fmt: skip
+    _pattern(
+        "mandelbrot=size=320x240:rate=10", 4, clips["other"], "-pix_fmt", "yuv420p", "-f", "mp4"
+    )
     clips["cut"].write_bytes(clips["mp4"].read_bytes()[:3000])
     return clips
 
