@@ -38,3 +38,15 @@ def rejects(case: Case, kind: str | None = None) -> list[dict[str, Any]]:
     if kind is None:
         return rows(case, "SELECT * FROM rejects ORDER BY line, detail")
     return rows(case, "SELECT * FROM rejects WHERE kind = ? ORDER BY line, detail", [kind])
+
+
+def set_case_settings(root: Path, section: str, values: dict[str, Any]) -> None:
+    """Change ``[section]`` of a case's case.toml, as an analyst editing it would."""
+    import tomllib
+
+    import tomli_w
+
+    path = root / "case.toml"
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    doc.setdefault(section, {}).update(values)
+    path.write_text(tomli_w.dumps(doc), encoding="utf-8")

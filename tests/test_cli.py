@@ -121,6 +121,9 @@ def test_demo_runs_end_to_end_and_status_reports_it(tmp_path: Path) -> None:
     assert doc["tables"]["matches"] > 0
     for label in ("known material: exact copies", "near copies (PDQ)", "new material"):
         assert label in result.output
+    for label in ("persons found", "persons with several accounts", "Persons per country"):
+        assert label in result.output
+    assert {"persons", "attributions", "ip_locations", "account_links"} <= set(doc["tables"])
     assert doc["sources"][0]["dump_sha256"] and doc["sources"][0]["files"]["attachment"] > 0
     (run,) = [r for r in doc["runs"] if r["stage"] == "ingest" and r["status"] == "ok"]
     assert run["counts"]["rows"]["posts"] == doc["tables"]["posts"]

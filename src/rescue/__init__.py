@@ -24,6 +24,11 @@ _API = {
     "case_status": "rescue.status",
     "export_matches": "rescue.media.reports",
     "new_material_queue": "rescue.media.reports",
+    "export_persons": "rescue.identity.persons_export",
+    "iter_persons": "rescue.identity.persons_export",
+    "identity_summary": "rescue.identity.reports",
+    "record_ruling": "rescue.identity.decisions",
+    "current_rulings": "rescue.identity.decisions",
     "RescueError": "rescue.errors",
 }
 

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import tomli_w
 
-from rescue.errors import CaseError
+from rescue.errors import CaseError, PipelineError
 from rescue.lake.catalog import Catalog
 from rescue.ops.db import Store, open_store
 
@@ -35,6 +35,14 @@ SUBDIRS = ("evidence", "lake", "exports")
 # Written into a new case.toml so an agency sees, and can change, what each stage uses.
 DEFAULT_SETTINGS: dict[str, Any] = {
     "match": {"threshold": 31, "min_quality": 50},
+    "geo": {"source": "geoip2fast"},
+    "link": {
+        "threshold_probability": 0.9,
+        "deterministic_recall": 0.6,
+        "max_accounts_per_ip": 8,
+        "max_accounts_per_hard_id": 3,
+        "min_posts_for_rhythm": 5,
+    },
 }
 
 
@@ -85,6 +93,14 @@ class Case:
     @cached_property
     def catalog(self) -> Catalog:
         return Catalog(self.lake_dir)
+
+    def require_table(self, table: str) -> None:
+        """Fail with what to do next when a stage's output is not in the lake yet."""
+        if table not in self.catalog.load().tables:
+            raise PipelineError(
+                f"the case has no {table} table yet",
+                "ingest a forum and run the stages: rescue run --case CASE_DIR",
+            )
 
     def engine(self) -> DuckDBEngine:
         from rescue.engine.duckdb_engine import DuckDBEngine

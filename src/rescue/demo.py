@@ -11,6 +11,7 @@ from typing import Any
 
 from rescue.case import init_case
 from rescue.errors import CaseError
+from rescue.identity.reports import identity_summary
 from rescue.ingest.register import ingest_phpbb
 from rescue.media.hashset_stage import import_hash_set
 from rescue.media.reports import media_summary
@@ -31,6 +32,7 @@ class DemoResult:
     status: dict[str, Any]
     runs: list[RunSummary]
     media: dict[str, int]
+    identity: dict[str, Any]
 
 
 def synth_progress(progress: Progress) -> Callable[[str, int, int], None]:
@@ -90,6 +92,7 @@ def run_demo(
         runs += [r for r in run_pipeline(case, progress=progress) if r.status != "skipped"]
         status = case_status(case)
         media = media_summary(case)
+        identity = identity_summary(case)
     finally:
         case.close()
     return DemoResult(
@@ -100,4 +103,5 @@ def run_demo(
         status,
         runs,
         media,
+        identity,
     )

@@ -30,13 +30,25 @@ from rescue.stage import Stage, StageContext, fingerprint
 
 def default_stages() -> list[Stage]:
     """The pipeline's stages in dependency order; each issue adds its stage here."""
+    from rescue.identity.attribute_stage import AttributeStage
     from rescue.identity.extract_stage import ExtractStage
+    from rescue.identity.geo_stage import GeolocateStage
+    from rescue.identity.link_stage import LinkStage
     from rescue.ingest.stage import IngestStage
     from rescue.media.hash_stage import HashStage
     from rescue.media.hashset_stage import HashSetStage
     from rescue.media.match_stage import MatchStage
 
-    return [IngestStage(), HashSetStage(), HashStage(), MatchStage(), ExtractStage()]
+    return [
+        IngestStage(),
+        HashSetStage(),
+        HashStage(),
+        MatchStage(),
+        ExtractStage(),
+        GeolocateStage(),
+        LinkStage(),
+        AttributeStage(),
+    ]
 
 
 @dataclass(frozen=True)

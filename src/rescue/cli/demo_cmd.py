@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -64,12 +65,37 @@ def demo(
         "known material: near copies (PDQ)", f"{media.get('known_perceptual', 0):,} files"
     )
     summary.add_row("new material: clusters to review", f"{media.get('new_clusters', 0):,}")
+    identity = result.identity
+    summary.add_row("persons found", f"{identity['persons']:,}")
+    summary.add_row(
+        "persons with several accounts",
+        f"{identity['multi_account_persons']:,} ({identity['accounts_linked']:,} accounts)",
+    )
+    summary.add_row("countries", f"{sum(1 for c in identity['countries'] if c['country'] != '??')}")
     summary.add_row("rows rejected", f"{rejects:,}")
     summary.add_row("findings noted", f"{noted:,}")
     summary.add_row("time taken", f"{result.seconds:.1f} s")
     console.print(summary)
+    console.print(_countries_table(identity["countries"]))
     console.print(
         f"Case folder: {result.case_dir}\n  rescue status --case {result.case_dir}\n"
         f"  rescue queue --case {result.case_dir}\n"
-        f"  rescue export matches --case {result.case_dir} -o matches.csv"
+        f"  rescue export matches --case {result.case_dir} -o matches.csv\n"
+        f"  rescue export persons --case {result.case_dir} -o persons.jsonl"
     )
+
+
+def _countries_table(countries: list[dict[str, Any]]) -> Table:
+    table = Table(title="Persons per country", caption="?? = no evidence of a country")
+    table.add_column("country")
+    table.add_column("persons", justify="right")
+    table.add_column("conflicting evidence", justify="right")
+    table.add_column("mean confidence", justify="right")
+    for row in countries:
+        table.add_row(
+            row["country"],
+            f"{row['persons']:,}",
+            f"{row['conflicting']:,}",
+            f"{row['mean_confidence']:.2f}" if row["mean_confidence"] is not None else "-",
+        )
+    return table

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from rescue.cli import case_cmd, demo_cmd, ingest_cmd, media_cmd, run_cmd
+from rescue.cli import case_cmd, demo_cmd, identity_cmd, ingest_cmd, media_cmd, run_cmd
 
 app = typer.Typer(
     name="rescue",
@@ -20,6 +20,8 @@ app.command("run")(run_cmd.run)
 app.command("status")(run_cmd.status)
 app.add_typer(media_cmd.hashes_app, name="hashes")
 app.add_typer(media_cmd.export_app, name="export")
+media_cmd.export_app.command("persons")(identity_cmd.export_persons)
+app.add_typer(identity_cmd.link_app, name="link")
 app.command("queue")(media_cmd.queue)
 app.command("synth")(demo_cmd.synth)
 app.command("demo")(demo_cmd.demo)

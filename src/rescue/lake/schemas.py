@@ -14,6 +14,7 @@ INT = pa.int64()
 BOOL = pa.bool_()
 STRS = pa.list_(pa.string())
 INTS = pa.list_(pa.int64())
+F64 = pa.float64()
 
 QUOTE = pa.struct(
     [
@@ -319,6 +320,43 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("origin_table", STR),  # accounts | posts | messages | sessions | ... | profile_values
         ("origin_id", STR),  # the row's id as text (post id, message id, user id...)
         ("field", STR),  # registration_ip | poster_ip | email | signature | text | location...
+    ),
+    "ip_locations": _schema(  # one row per distinct address the identifiers hold
+        ("ip", STR),
+        ("country", STR),  # ISO 3166-1 alpha-2; null when the database has none
+        ("network", STR),  # the database's CIDR for the answer
+        ("asn_name", STR),
+        ("asn_network", STR),
+        ("network_kind", STR),  # residential | hosting | vpn | tor | private | unknown
+        ("flag_reason", STR),  # why it is not residential: "ASN name matches 'M247'", ...
+        ("database", STR),  # which database answered, e.g. "geoip2fast GeoLite2-Country"
+        ("database_date", STR),  # that database's date, ISO 8601
+    ),
+    "persons": _schema(
+        ("person_id", STR),  # "P-" + the person's smallest account id: stable across re-runs
+        ("accounts", STRS),
+        ("usernames", STRS),
+        ("n_accounts", INT),
+        ("linked_by", STRS),  # methods behind its links: model | deterministic | analyst
+    ),
+    "person_accounts": _schema(("person_id", STR), ("account_id", STR)),
+    "account_links": _schema(  # every scored or forced pair, accepted or not
+        ("account_a", STR),
+        ("account_b", STR),
+        ("match_weight", F64),  # log2 Bayes factor from the model; null for forced links
+        ("match_probability", F64),
+        ("method", STR),  # model | deterministic | analyst
+        ("accepted", BOOL),  # part of a person after clustering and analyst decisions
+        ("reason", STR),  # one line an analyst reads: what the two accounts share
+        ("features", STR),  # JSON: per comparison, the level reached and its weight
+    ),
+    "attributions": _schema(
+        ("person_id", STR),
+        ("country", STR),  # null when nothing points anywhere
+        ("confidence", F64),  # 0..1: the winning country's share of the evidence weight
+        ("runner_up", STR),
+        ("conflict", BOOL),  # strong evidence points to more than one country
+        ("evidence", STR),  # JSON list: {kind, country, weight, detail}
     ),
     REJECTS: pa.schema(
         [

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from rescue.case import Case
-from rescue.errors import PipelineError
 
 MATCH_COLUMNS = (
     "source",
@@ -23,17 +22,9 @@ MATCH_COLUMNS = (
 )
 
 
-def _require(case: Case, table: str) -> None:
-    if table not in case.catalog.load().tables:
-        raise PipelineError(
-            f"the case has no {table} table yet",
-            "ingest a forum and run the stages: rescue run --case CASE_DIR",
-        )
-
-
 def export_matches(case: Case, out: Path) -> int:
     """Write matches.csv (columns as in DESIGN.md); returns the number of rows."""
-    _require(case, "matches")
+    case.require_table("matches")
     engine = case.engine()
     try:
         rows = engine.query(
@@ -52,7 +43,7 @@ def export_matches(case: Case, out: Path) -> int:
 
 def new_material_queue(case: Case, limit: int | None = None) -> list[dict[str, Any]]:
     """Clusters of unknown images in priority order, with the first poster's name."""
-    _require(case, "media_clusters")
+    case.require_table("media_clusters")
     engine = case.engine()
     try:
         query = (

@@ -79,3 +79,25 @@ class Run(Base):
     counts: Mapped[dict[str, Any]]
     rejects: Mapped[dict[str, Any]]  # reason -> count
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class LinkDecision(Base):
+    """An analyst's ruling on two accounts: the same person, or not. The latest one wins.
+
+    Rulings are never edited or deleted: a change of mind is a new row, so the history of who
+    decided what, when and why stays readable. Account ids are "source:user_id"; ``account_a``
+    sorts before ``account_b``.
+    """
+
+    __tablename__ = "link_decisions"
+    __table_args__ = (Index("ix_link_decisions_pair", "account_a", "account_b"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    account_a: Mapped[str] = mapped_column(String(200))
+    account_b: Mapped[str] = mapped_column(String(200))
+    decision: Mapped[str] = mapped_column(String(20))  # same | different
+    analyst: Mapped[str] = mapped_column(String(120))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_at: Mapped[datetime]

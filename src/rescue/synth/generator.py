@@ -46,15 +46,17 @@ def _population(
 ) -> tuple[list[Person], list[Account]]:
     """Exactly ``config.members`` human accounts, numbered as phpBB would number them."""
     rng = random.Random(f"{config.seed}:people")
-    persons = make_persons(max(8, round(config.members / 1.3)), clock, ipspace, exits, rng)
+    names: set[str] = set()
+    persons = make_persons(max(8, round(config.members / 1.3)), clock, ipspace, exits, rng, names)
     taken = {"anonymous"} | {forum_name.lower() for forum_name in forum.BOT_NAMES}
-    members = make_accounts(persons, config, clock, ipspace, taken, rng)
+    emails: set[str] = set()
+    members = make_accounts(persons, config, clock, ipspace, taken, rng, emails)
     while len(members) < config.members:
-        extra = make_persons(len(persons) // 10 + 5, clock, ipspace, exits, rng)
+        extra = make_persons(len(persons) // 10 + 5, clock, ipspace, exits, rng, names)
         for offset, person in enumerate(extra, start=1):
             person.person_id = len(persons) + offset
         persons += extra
-        members += make_accounts(extra, config, clock, ipspace, taken, rng)
+        members += make_accounts(extra, config, clock, ipspace, taken, rng, emails)
         members.sort(key=lambda a: (a.regdate, a.username))
     members = members[: config.members]
     founder = members[0]

@@ -20,6 +20,8 @@ from typing import Protocol, cast
 
 from geoip2fast import GeoIP2Fast  # type: ignore[import-untyped]
 
+from rescue.identity.netkind import HostingList, load_hosting_list
+
 # Operators that rent servers and VPN exits; matched against the ASN name.
 HOSTING_PATTERN = re.compile(
     r"M247|DIGITALOCEAN|OVH|HETZNER|LEASEWEB|CHOOPA|VULTR|LINODE|CONTABO|SCALEWAY|DATACAMP",
@@ -112,6 +114,16 @@ def _host_in(network: Network, rng: random.Random) -> str:
             return int_to_ip(value)
 
 
+@functools.cache
+def _hosting_list() -> HostingList:
+    return load_hosting_list()
+
+
+def _residential(operator: str) -> bool:
+    """Not a hosting or VPN network by the list the geolocation stage uses: a home is a home."""
+    return not HOSTING_PATTERN.search(operator) and _hosting_list().match(operator) is None
+
+
 class IpSpace:
     """Draws addresses for persons; all randomness comes from the caller's RNG."""
 
@@ -127,7 +139,7 @@ class IpSpace:
         for _ in range(50):
             network = networks[rng.randrange(len(networks))]
             address = _host_in(network, rng)
-            if country_of(address) == country and not HOSTING_PATTERN.search(operator_of(address)):
+            if country_of(address) == country and _residential(operator_of(address)):
                 return address
         raise RuntimeError(f"no address found for {country}")  # pragma: no cover
 

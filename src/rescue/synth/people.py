@@ -136,9 +136,16 @@ def _timeline(
 
 
 def make_persons(
-    count: int, clock: Clock, ipspace: IpSpace, exit_pool: list[str], rng: random.Random
+    count: int,
+    clock: Clock,
+    ipspace: IpSpace,
+    exit_pool: list[str],
+    rng: random.Random,
+    names_taken: set[str] | None = None,
 ) -> list[Person]:
+    """``names_taken`` holds compact names (letters and digits) already chosen by others."""
     persons = []
+    names_taken = set() if names_taken is None else names_taken
     forum_names = list(_FORUMS)
     for person_id in range(1, count + 1):
         country = _weighted_country(rng)
@@ -149,7 +156,12 @@ def make_persons(
             exits = tuple(
                 exit_pool[int(len(exit_pool) * rng.random() ** 2)] for _ in range(rng.randint(1, 3))
             )
+        # The name vocabulary is small; real people rarely pick a name that differs from a
+        # stranger's only by separators or case, so each person's own name is new.
         username = names.username_base(rng)
+        while _compact(username) in names_taken:
+            username = names.username_base(rng)
+        names_taken.add(_compact(username))
         handle_base = names.email_local_part(username, rng).replace(".", "_")
         person = Person(
             person_id=person_id,
@@ -179,6 +191,10 @@ def make_persons(
         persons.append(person)
     _befriend(persons, rng)
     return persons
+
+
+def _compact(username: str) -> str:
+    return "".join(c for c in username.lower() if c.isalnum())
 
 
 def _befriend(persons: list[Person], rng: random.Random) -> None:
@@ -217,8 +233,10 @@ def make_accounts(
     ipspace: IpSpace,
     taken: set[str],
     rng: random.Random,
+    emails_taken: set[str] | None = None,
 ) -> list[Account]:
     """Member accounts (not yet numbered), sorted by registration time."""
+    emails_taken = set() if emails_taken is None else emails_taken
     accounts: list[Account] = []
     for person in persons:
         # Membership grows over the board's life: arrivals thin out towards the start.
@@ -233,7 +251,7 @@ def make_accounts(
             local = person.email_local
             if index and "email_local" not in shared:
                 local = names.email_local_part(names.username_base(rng), rng)
-            email = f"{local}@{_provider(person.country, rng)}"
+            email = _unused_email(local, person.country, emails_taken, rng)
             lifetime = int(rng.expovariate(1 / 700) * DAY)
             active_until = clock.dump_time if rng.random() < 0.35 else regdate + lifetime
             exits = person.ips.exits
@@ -263,6 +281,19 @@ def make_accounts(
             )
     accounts.sort(key=lambda a: (a.regdate, a.username))
     return accounts
+
+
+def _unused_email(local: str, country: Country, taken: set[str], rng: random.Random) -> str:
+    """phpBB refuses an address another account holds (allow_emailreuse is off by default)."""
+    email = f"{local}@{_provider(country, rng)}"
+    for attempt in range(30):
+        if email not in taken:
+            break
+        # Another provider first, so an account that reuses its local part still does.
+        suffix = str(rng.randrange(10, 100)) if attempt >= 10 else ""
+        email = f"{local}{suffix}@{_provider(country, rng)}"
+    taken.add(email)
+    return email
 
 
 def _alt_username(person: Person, shared: tuple[str, ...], rng: random.Random) -> str:
