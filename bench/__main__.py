@@ -4,6 +4,8 @@ python -m bench                 all of them
 python -m bench ingest [...]    rescue ingest vs MariaDB loading the same dump
 python -m bench hashing [...]   the hash stage vs a plain Pillow + pdqhash loop
 python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA's PDQIndex
+python -m bench febrl [...]     linkage precision and recall on the FEBRL data sets
+python -m bench link [...]      the link stage on 100,000 accounts vs recordlinkage
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from collections.abc import Callable
 
 
 def _suites() -> dict[str, Callable[[list[str]], None]]:
-    from bench import hashing, ingest_vs_mariadb, pdq_index
+    from bench import febrl, hashing, ingest_vs_mariadb, link_speed, pdq_index
 
     return {
         "ingest": ingest_vs_mariadb.main,
         "hashing": hashing.main,
         "index": pdq_index.main,
+        "febrl": febrl.main,
+        "link": link_speed.main,
     }
 
 

@@ -71,7 +71,7 @@ def small_forum(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
     from rescue.synth import SynthConfig, generate
 
     return generate(
-        tmp_path_factory.mktemp("forum"), SynthConfig(members=150, seed=11, posts_per_member=8)
+        tmp_path_factory.mktemp("forum"), SynthConfig(members=150, seed=13, posts_per_member=8)
     )
 
 

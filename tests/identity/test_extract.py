@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from rescue.identity import extract
-from rescue.identity.checksums import base58check_valid, segwit_valid
+from rescue.identity.checksums import (
+    base58check_valid,
+    eip55_checksum,
+    eip55_valid,
+    segwit_valid,
+)
 from rescue.synth.identifiers import (
     base58check,
     bech32_address,
@@ -51,13 +57,75 @@ def test_generated_addresses_validate(key_hash: bytes) -> None:
     assert segwit_valid(bech32_address(key_hash))
 
 
+# The test vectors of EIP-55 itself (eips.ethereum.org/EIPS/eip-55).
+EIP55_VECTORS = (
+    "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+    "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+    "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+    "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+)
+
+
+def _flip_last_letter(address: str) -> str:
+    i = max(i for i, c in enumerate(address) if c.isalpha() and i > 1)
+    return address[:i] + address[i].swapcase() + address[i + 1 :]
+
+
+def test_eip55_vectors() -> None:
+    for vector in EIP55_VECTORS:
+        assert eip55_valid(vector), vector
+        assert eip55_checksum(vector.lower()) == vector
+        assert eip55_checksum(vector.upper().replace("0X", "0x")) == vector
+        assert not eip55_valid(_flip_last_letter(vector)), vector
+    assert _flip_last_letter(EIP55_VECTORS[0]) == "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"
+    assert not eip55_valid(EIP55_VECTORS[0][:-1])  # 39 digits
+    assert not eip55_valid(EIP55_VECTORS[0][2:])  # no 0x
+    assert not eip55_valid("0x" + "g" * 40)
+
+
+@given(st.binary(min_size=20, max_size=20), st.integers(min_value=0, max_value=39))
+def test_eip55_detects_any_case_flip(key: bytes, position: int) -> None:
+    address = eip55_checksum("0x" + key.hex())
+    assert eip55_valid(address)
+    i = position + 2
+    if address[i].isalpha():  # digits have no case to flip
+        flipped = address[:i] + address[i].swapcase() + address[i + 1 :]
+        assert not eip55_valid(flipped)
+
+
+def eth_found(text: str) -> list[tuple[str, str | None]]:
+    return [(f.value, f.detail) for f in extract.from_text(text) if f.kind == "eth"]
+
+
 def test_eth() -> None:
-    lower = "0x" + "ab" * 20
-    found = [f for f in extract.from_text(f"eth {lower}") if f.kind == "eth"]
-    assert [(f.value, f.detail) for f in found] == [(lower, "no checksum")]
-    mixed = [f for f in extract.from_text("0x" + "aB" * 20) if f.kind == "eth"]
-    assert mixed[0].value == lower and "not validated" in (mixed[0].detail or "")
-    assert kinds("0x" + "ab" * 19, "eth") == []
+    for vector in EIP55_VECTORS:
+        found = eth_found(f"tips to {vector}, thanks")
+        assert found == [(vector.lower(), "EIP-55 checksum valid")]
+    # A mixed-case address with one letter's case wrong is a typo or stray hex: not emitted.
+    assert eth_found(f"tips to {_flip_last_letter(EIP55_VECTORS[0])}") == []
+    assert eth_found("0x" + "aB" * 20) == []
+    # One case throughout carries no checksum: kept, and said so.
+    lower = EIP55_VECTORS[1].lower()
+    assert eth_found(f"eth {lower}") == [(lower, "no checksum")]
+    assert eth_found("eth 0x" + lower[2:].upper()) == [(lower, "no checksum")]
+    assert eth_found("0x" + "ab" * 19) == []
+
+
+def test_jabber() -> None:
+    cases = {
+        "Kite@Jabber.example": "jabber:kite@jabber.example",
+        " kite.77@xmpp.example ": "jabber:kite.77@xmpp.example",
+        "xmpp:Kite@jabber.ccc.de/Laptop": "jabber:kite@jabber.ccc.de",  # scheme, resource go
+        "kite@jabber.example/phone@home": "jabber:kite@jabber.example",  # a resource may hold @
+        "Ünal@bücher.de": "jabber:ünal@bücher.de",
+    }
+    for raw, value in cases.items():
+        found = extract.jabber(raw)
+        assert found == extract.Found("handle", value, raw, "service=jabber"), raw
+    for bad in ("kite", "kite@", "@jabber.example", "a b@x.example", "kite@localhost",
+                "kite@x..example", "kite@-x.example", "ki@te@x.example", "kite@x.example.",
+                "kite@x.123", ""):  # fmt: skip
+        assert extract.jabber(bad) is None, bad
 
 
 def test_pgp() -> None:
@@ -125,3 +193,30 @@ def test_location_and_occupation() -> None:
     assert kinds("the nurse shark", "occupation") == []
     job = extract.occupation_field("Youth football coach")
     assert job and job.value == "youth football coach"
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("We could meet in person at Leeds station next Saturday.", "Leeds"),
+        ("Happy to meet up in Köln when you are around, just say when.", "Köln"),
+        ("Let us meet at the cafe by the market on Sunday.", "Let us meet"),
+        ("shall we meet in person some day?", "shall we meet in person"),
+    ],
+)
+def test_meeting_arrangements_are_found_with_their_place(text: str, value: str) -> None:
+    found = [f for f in extract.from_text(text) if f.kind == "meeting"]
+    assert [(f.value, f.detail) for f in found] == [(value, "arranging to meet in person")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The club in York meets every Tuesday.",
+        "I met the author once at a signing.",
+        "Nice to meet you all, I am new here.",
+        "The meetup thread is pinned.",
+    ],
+)
+def test_ordinary_uses_of_meet_are_not_meetings(text: str) -> None:
+    assert not [f for f in extract.from_text(text) if f.kind == "meeting"]

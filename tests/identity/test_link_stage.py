@@ -173,3 +173,20 @@ def test_export_persons_follows_the_contract(
             assert person["links"]
         assert all(i["account_id"] and i["where"] for i in person["identifiers"])
     assert len(seen) == len(_persons(case))
+
+
+def test_the_trained_model_is_kept_for_the_analyst(linked: tuple[Case, SynthResult]) -> None:
+    case, _forum = linked
+    model = rows(case, "SELECT * FROM link_model")
+    [prior] = [r for r in model if r["comparison"] == "(prior)"]
+    assert 0 < prior["m_probability"] < 0.01 and prior["match_weight"] < 0
+    names = {r["comparison"] for r in model} - {"(prior)"}
+    assert {"username", "email_local", "addresses", "signature", "locale"} <= names
+    trained = [r for r in model if r["comparison"] != "(prior)" and r["match_weight"] is not None]
+    assert all(0 < r["m_probability"] <= 1 and 0 < r["u_probability"] <= 1 for r in trained)
+    # Every level a link reports is a level of the stored model, with the same weight.
+    levels = {(r["comparison"], r["level"]): r["match_weight"] for r in trained}
+    link = rows(case, "SELECT features FROM account_links WHERE method = 'model' LIMIT 1")[0]
+    for name, item in json.loads(link["features"]).items():
+        if (name, item["level"]) in levels and "frequency_adjustment" not in item:
+            assert abs(levels[(name, item["level"])] - item["weight"]) < 0.01

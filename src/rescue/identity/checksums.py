@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
+
+# EIP-55 hashes with Keccak-256 (Ethereum's pre-standard SHA-3), which hashlib lacks:
+# its sha3_256 pads differently and gives other digests.
+from Crypto.Hash import keccak
 
 _B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {c: i for i, c in enumerate(_B58)}
@@ -12,6 +17,7 @@ _BECH32M_CONST = 0x2BC830A3
 # Mainnet P2PKH and P2SH version bytes; other networks' addresses are not of interest here.
 _B58_VERSIONS = (0x00, 0x05)
 _HRPS = ("bc", "tb")
+_ETH_ADDRESS = re.compile(r"0x[0-9A-Fa-f]{40}")
 
 
 def base58check_valid(address: str) -> bool:
@@ -79,3 +85,25 @@ def segwit_valid(address: str) -> bool:
     if program is None or not 2 <= len(program) <= 40:
         return False
     return version != 0 or len(program) in (20, 32)
+
+
+def eip55_checksum(address: str) -> str:
+    """The EIP-55 mixed-case form of a ``0x`` + 40 hex digit address, whatever its case.
+
+    Each letter is upper case when the matching nibble of the Keccak-256 of the lower-case hex
+    is 8 or more; digits have no case and carry nothing.
+    """
+    digits = address[2:].lower()
+    digest = keccak.new(digest_bits=256, data=digits.encode("ascii")).hexdigest()
+    return "0x" + "".join(
+        c.upper() if int(h, 16) >= 8 else c for c, h in zip(digits, digest[:40], strict=True)
+    )
+
+
+def eip55_valid(address: str) -> bool:
+    """An address whose letters' case is its EIP-55 checksum.
+
+    An all-lower or all-upper address carries no checksum at all, yet this answers False for
+    most of them: the caller decides what one case throughout means.
+    """
+    return _ETH_ADDRESS.fullmatch(address) is not None and eip55_checksum(address) == address

@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 
-from rescue.identity.checksums import base58check_valid, segwit_valid
+from rescue.identity.checksums import base58check_valid, eip55_valid, segwit_valid
+from rescue.identity.meetings import meetings
 from rescue.identity.occupations import OCCUPATIONS
 from rescue.synth.gazetteer import CITY_COUNTRY
 
@@ -54,6 +55,9 @@ _HANDLE = re.compile(
     r"(@?[A-Za-z0-9][A-Za-z0-9_.-]{2,})",
     re.I,
 )
+# A bare JID, localpart@domain: the localpart without the characters RFC 7622 forbids in it,
+# the domain a dotted host name (a board's users give public servers, not "localhost").
+_JID = re.compile(r"[^\s\"&'/:<>@]+@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_]{2,}")
 _CITY_BY_FOLD = {city.casefold(): city for city in CITY_COUNTRY}
 # Only phrases that place the writer there: "I visited Lyon" is travel, not a location.
 _LOCATION = re.compile(
@@ -125,10 +129,11 @@ def ethereum(text: str) -> Iterator[Found]:
         raw = match.group(0)
         digits = raw[2:]
         if digits in (digits.lower(), digits.upper()):
-            detail = "no checksum"
+            detail = "no checksum"  # EIP-55 is optional: one case throughout carries none
+        elif eip55_valid(raw):
+            detail = "EIP-55 checksum valid"
         else:
-            # EIP-55 needs Keccak-256, which hashlib lacks: kept, but flagged as unchecked.
-            detail = "mixed case, EIP-55 checksum not validated"
+            continue  # mixed case that fails its checksum: a typo or stray hex, no address
         yield Found("eth", "0x" + digits.lower(), raw, detail)
 
 
@@ -185,6 +190,21 @@ def handles(text: str) -> Iterator[Found]:
         yield Found("handle", f"{service}:{handle}", match.group(0), f"service={service}")
 
 
+def jabber(raw: str) -> Found | None:
+    """A Jabber/XMPP address (phpBB's ``user_jabber``) as a handle, or None if it is none.
+
+    Kept as the bare JID: an ``xmpp:`` scheme and a ``/resource`` (one client of the account)
+    are dropped, and the rest folded to lower case, which XMPP treats as the same address.
+    """
+    value = raw.strip()
+    if value[:5].lower() == "xmpp:":
+        value = value[5:]
+    bare = value.partition("/")[0].casefold()
+    if not _JID.fullmatch(bare):
+        return None
+    return Found("handle", f"jabber:{bare}", raw, "service=jabber")
+
+
 def _city(city: str, raw: str) -> Found:
     name = _CITY_BY_FOLD[city.casefold()]
     return Found("location", name, raw, CITY_COUNTRY[name])
@@ -230,4 +250,8 @@ def from_text(
     found.extend(handles(text))
     found.extend(locations(text))
     found.extend(occupations(text))
+    found.extend(
+        Found("meeting", m.place or m.phrase, m.phrase, "arranging to meet in person")
+        for m in meetings(text)
+    )
     return found

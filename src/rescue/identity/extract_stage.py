@@ -3,6 +3,11 @@
 One target per forum source. Posts and messages are read in id-ordered batches (keyset
 pagination) and their rows written as they come, so a million posts never sit in memory at
 once; the small per-account tables are read whole.
+
+Bans tie an address or e-mail to the banned account when the ban names one; a ban on an
+address or e-mail alone is kept with no account, like a guest's session. A wildcard ban
+("10.0.0.*", "*@spam.example") is a pattern, not an address: it is counted, not emitted, since
+an identifier row shared by a whole range would link strangers the way a VPN exit does.
 """
 
 from __future__ import annotations
@@ -36,7 +41,7 @@ _TEXTS: tuple[tuple[str, str, str, str], ...] = (
 
 class ExtractStage:
     name: ClassVar[str] = "extract"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "3"  # 2: Jabber, bans, EIP-55; 3: meeting arrangements
     inputs: ClassVar[tuple[str, ...]] = (
         "accounts",
         "posts",
@@ -46,6 +51,7 @@ class ExtractStage:
         "login_attempts",
         "logs",
         "profile_values",
+        "bans",
     )
     outputs: ClassVar[tuple[str, ...]] = (OUTPUT,)
 
@@ -90,6 +96,8 @@ class _Run:
                 self.network(table, id_expr, ip_col, time_col)
         if "profile_values" in self.available:
             self.profile()
+        if "bans" in self.available:
+            self.bans()
         self.flush()
         self.ctx.counts["identifiers"] = self.total
 
@@ -136,7 +144,7 @@ class _Run:
 
     def accounts(self) -> None:
         rows = self.query(
-            "SELECT account_id, user_id, email, registration_ip, registered_at, signature "
+            "SELECT account_id, user_id, email, registration_ip, registered_at, signature, jabber "
             "FROM accounts WHERE source = ? ORDER BY user_id",
             [self.source],
         )
@@ -153,7 +161,24 @@ class _Run:
             )
             found = extract.from_text(row["signature"], self.regions[account])
             self.emit(found, account, None, "accounts", origin, "signature")
+            if row["jabber"] and row["jabber"].strip():
+                self.jabber(account, origin, row["jabber"])
         self.ctx.counts["accounts"] = len(rows)
+
+    def jabber(self, account: str, origin: str, raw: str) -> None:
+        handle = extract.jabber(raw)
+        if handle:
+            self.emit([handle], account, None, "accounts", origin, "jabber")
+            return
+        # phpBB checks the field only on some versions: a bad one is shown, not lost silently.
+        self.ctx.reject(
+            "invalid jabber address",
+            f"account {account}: jabber field {raw!r} is not a user@domain address; "
+            "not kept as a handle",
+            location=f"accounts user_id {origin}",
+            table="accounts",
+            record=raw,
+        )
 
     def texts(self, table: str, id_col: str, ip_col: str, time_col: str) -> None:
         count = 0
@@ -220,6 +245,42 @@ class _Run:
             else:
                 found = extract.from_text(value, self.regions.get(account or ""))
             self.emit(found, account, None, "profile_values", str(row["user_id"]), name)
+
+    def bans(self) -> None:
+        rows = self.query(
+            "SELECT ban_id, user_id, ip, email, started_at FROM bans WHERE source = ? "
+            "ORDER BY ban_id",
+            [self.source],
+        )
+        wildcards = 0
+        for row in rows:
+            account, origin, when = (
+                self.account_of(row["user_id"]),
+                str(row["ban_id"]),
+                row["started_at"],
+            )
+            for field, raw, parse in (
+                ("ban_ip", row["ip"], extract.ip),
+                ("ban_email", row["email"], extract.email),
+            ):
+                if not raw or not raw.strip():
+                    continue
+                if "*" in raw:
+                    wildcards += 1
+                    continue
+                found = parse(raw)
+                if found:
+                    self.emit([found], account, when, "bans", origin, field)
+                else:
+                    self.ctx.reject(
+                        f"invalid {field}",
+                        f"ban {origin}: {field} {raw!r} is neither an address nor a wildcard",
+                        location=f"bans ban_id {origin}",
+                        table="bans",
+                        record=raw,
+                    )
+        self.ctx.counts["bans"] = len(rows)
+        self.ctx.counts["ban_wildcards"] = wildcards
 
 
 def _unique(found: list[Found]) -> list[Found]:

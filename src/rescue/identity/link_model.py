@@ -17,8 +17,9 @@ accounts to a few million comparisons.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rescue.identity.linkage import LinkSpec
 
@@ -163,3 +164,32 @@ def account_spec(params: ModelParams | None = None) -> LinkSpec:
         deterministic_recall=params.deterministic_recall,
         threshold_probability=params.threshold_probability,
     )
+
+
+def model_rows(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """A trained Splink model as table rows an analyst can read: level, m, u, weight."""
+    prior = float(model["probability_two_random_records_match"])
+    rows: list[dict[str, Any]] = [
+        {
+            "comparison": "(prior)",
+            "level": "two accounts picked at random are one person",
+            "condition": None,
+            "m_probability": prior,
+            "u_probability": 1 - prior,
+            "match_weight": math.log2(prior / (1 - prior)),
+        }
+    ]
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            rows.append(
+                {
+                    "comparison": comparison["output_column_name"],
+                    "level": level["label_for_charts"],
+                    "condition": level["sql_condition"],
+                    "m_probability": m,
+                    "u_probability": u,
+                    "match_weight": math.log2(m / u) if m and u else None,
+                }
+            )
+    return rows

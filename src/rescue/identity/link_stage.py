@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from typing import Any, ClassVar
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from rescue.case import Case
 from rescue.errors import CaseError
 from rescue.identity.decisions import Ruling, current_rulings
 from rescue.identity.link_clusters import Clustering, Link, cluster
 from rescue.identity.link_features import FeatureParams, account_features
-from rescue.identity.link_model import ModelParams, account_spec
+from rescue.identity.link_model import ModelParams, account_spec, model_rows
 from rescue.stage import StageContext, fingerprint
 
 # Pairs the model scores below this are not worth keeping, even as rejected candidates.
@@ -40,7 +41,12 @@ class LinkStage:
     name: ClassVar[str] = "link"
     version: ClassVar[str] = "1"
     inputs: ClassVar[tuple[str, ...]] = INPUTS
-    outputs: ClassVar[tuple[str, ...]] = ("persons", "person_accounts", "account_links")
+    outputs: ClassVar[tuple[str, ...]] = (
+        "persons",
+        "person_accounts",
+        "account_links",
+        "link_model",
+    )
 
     def targets(self, case: Case) -> list[str]:
         return ["all"] if "identifiers" in case.catalog.load().tables else []
@@ -138,14 +144,16 @@ def _model_links(
         return [], {}
     ctx.counts["prior_match_probability"] = scored.model["probability_two_random_records_match"]
     ctx.counts["pairs_scored"] = scored.pairs.num_rows
+    ctx.writer("link_model").write_rows(
+        [{"source": ctx.target, **row} for row in model_rows(scored.model)]
+    )
     if scored.warnings:
         ctx.counts["model_warnings"] = scored.warnings
     links: list[Link] = []
     explain: dict[tuple[str, str], tuple[float, float, dict[str, Any]]] = {}
-    for row in scored.pairs.to_pylist():
+    kept = scored.pairs.filter(pc.field("match_probability") >= KEEP_FLOOR)
+    for row in kept.to_pylist():
         probability = float(row["match_probability"])
-        if probability < KEEP_FLOOR:
-            continue
         a, b = sorted((row["unique_id_l"], row["unique_id_r"]))
         links.append(Link(a, b, "model", probability))
         explain[(a, b)] = (float(row["match_weight"]), probability, scored.explain(row))
@@ -171,12 +179,11 @@ def _link_rows(
         if link.method == "deterministic":
             kinds = [HARD_LABELS.get(v.split(":", 1)[0], v) for v in hard[pair]]
             reason = "same " + ", same ".join(sorted(set(kinds)))
-            features = {"hard_identifiers": hard[pair]}
-            weight = None
+            # The model's view of the pair, when it scored it, stays beside the rule's.
+            features = {"hard_identifiers": hard[pair], **features}
         elif link.method == "analyst":
             ruling = by_pair[pair]
             reason = f"ruled the same person by {ruling.analyst}: {ruling.reason}"
-            weight = None
         else:
             reason = _reason(features)
         yield {

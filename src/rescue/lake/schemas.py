@@ -343,12 +343,23 @@ SCHEMAS: dict[str, pa.Schema] = {
     "account_links": _schema(  # every scored or forced pair, accepted or not
         ("account_a", STR),
         ("account_b", STR),
-        ("match_weight", F64),  # log2 Bayes factor from the model; null for forced links
+        (
+            "match_weight",
+            F64,
+        ),  # log2 Bayes factor from the model; null when it did not score the pair
         ("match_probability", F64),
         ("method", STR),  # model | deterministic | analyst
         ("accepted", BOOL),  # part of a person after clustering and analyst decisions
         ("reason", STR),  # one line an analyst reads: what the two accounts share
         ("features", STR),  # JSON: per comparison, the level reached and its weight
+    ),
+    "link_model": _schema(  # the trained model: what each level of each comparison weighs
+        ("comparison", STR),  # "(prior)" for the chance two random accounts are one person
+        ("level", STR),
+        ("condition", STR),  # the SQL that decides the level
+        ("m_probability", F64),  # share of true matches at this level
+        ("u_probability", F64),  # share of non-matches at this level
+        ("match_weight", F64),  # log2(m / u): what reaching this level adds
     ),
     "attributions": _schema(
         ("person_id", STR),
@@ -357,6 +368,42 @@ SCHEMAS: dict[str, pa.Schema] = {
         ("runner_up", STR),
         ("conflict", BOOL),  # strong evidence points to more than one country
         ("evidence", STR),  # JSON list: {kind, country, weight, detail}
+    ),
+    # -- network and triage ----------------------------------------------------------------
+    "graph_edges": _schema(  # person-level ties, one row per (from, to, kind)
+        ("from_person", STR),
+        ("to_person", STR),
+        ("kind", STR),  # reply | quote | message | thread | friend | media
+        ("weight", INT),  # how many times
+        ("first_at", TS),
+        ("last_at", TS),
+    ),
+    "graph_metrics": _schema(
+        ("person_id", STR),
+        ("degree", INT),  # distinct persons tied to, any kind
+        ("weighted_degree", F64),
+        ("pagerank", F64),
+        ("kcore", INT),
+        ("betweenness", F64),  # normalised to 0..1; estimated on large graphs
+        ("community", INT),  # Leiden community id (-1: isolated)
+        ("community_size", INT),
+        ("role", STR),  # administrator | moderator | producer | distributor | consumer | peripheral
+        ("role_reasons", STRS),  # neutral statements behind the role
+        ("posts", INT),
+        ("messages", INT),
+        ("known_files_posted", INT),  # distinct known files this person posted
+        ("new_clusters_seeded", INT),  # new-material clusters this person posted first
+        ("seeded_spread", INT),  # other persons who later posted clusters this person seeded
+        ("first_active_at", TS),
+        ("last_active_at", TS),
+    ),
+    "priorities": _schema(
+        ("person_id", STR),
+        ("score", F64),  # 0..100, a ranking aid, not a prediction
+        ("rank", INT),  # 1 = most urgent
+        ("tier", STR),  # Very High | High | Medium | Low
+        ("indicators", STRS),  # neutral statements of what was found
+        ("explanation", STR),  # JSON list: {indicator, value, weight, contribution, detail}
     ),
     REJECTS: pa.schema(
         [

@@ -55,7 +55,10 @@ class AttachmentMaker:
         attach_id = self.next_id
         self.next_id += 1
         rng = self._rng
-        picture = self._corrupt_at.pop(attach_id, None) or self._catalogue.pick(rng)
+        role = account.person.role_truth if account.person else "member"
+        picture = self._corrupt_at.pop(attach_id, None) or self._catalogue.pick(
+            rng, role, when, account.user_id
+        )
         physical = f"{account.user_id}_{rng.getrandbits(128):032x}"
         ext = picture.encoded.extension
         real = rng.choice(_NAME_STYLES).format(n=rng.randrange(1, 10**4)) + "." + ext
@@ -105,7 +108,7 @@ class AttachmentMaker:
 
     def unreferenced_file(self, user_id: int) -> None:
         """A file left on disk that no row names (a failed upload, a pruned post)."""
-        picture = self._catalogue.pick(self._rng)
+        picture = self._catalogue.pick(self._rng, "member", 1 << 62)
         physical = f"{user_id}_{self._rng.getrandbits(128):032x}"
         self._place(picture, physical)
         self._truth.anomalies.append(

@@ -24,7 +24,7 @@ from .groundtruth import Disclosures, GroundTruth
 from .ipspace import IpSpace
 from .media import Catalogue, Picture
 from .messages import MessageWriter
-from .people import Account, Person, make_accounts, make_persons
+from .people import Account, Person, ensure_producers, make_accounts, make_persons
 
 Progress = Callable[[str, int, int], None]
 _AUTO_INCREMENT = (
@@ -59,6 +59,7 @@ def _population(
         members += make_accounts(extra, config, clock, ipspace, taken, rng, emails)
         members.sort(key=lambda a: (a.regdate, a.username))
     members = members[: config.members]
+    ensure_producers(persons, members, 2)
     founder = members[0]
     founder.regdate = clock.board_start + 120
     founder.kind = "admin"
@@ -217,6 +218,7 @@ def _picture_record(picture: Picture) -> dict[str, object]:
         "source_image_id": picture.source_image_id,
         "transform": picture.transform,
         "pdq_distance": picture.pdq_distance,
+        "first_poster": picture.first_poster,
         "extension": picture.encoded.extension,
         "width": picture.encoded.width,
         "height": picture.encoded.height,

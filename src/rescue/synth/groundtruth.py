@@ -57,13 +57,17 @@ class GroundTruth:
                 if item["value"] not in kinds[item["kind"]]:
                     kinds[item["kind"]].append(item["value"])
         by_id = {a.user_id: a for a in accounts}
+        risk = _risk(persons, by_id, self.attachments, pictures, by_person)
         document = {
             "config": {
                 key: list(value) if isinstance(value, tuple) else value
                 for key, value in dataclasses.asdict(config).items()
             },
             "counts": counts,
-            "persons": [_person(p, by_id, by_person.get(p.person_id, {})) for p in persons],
+            "persons": [
+                {**_person(p, by_id, by_person.get(p.person_id, {})), **risk[p.person_id]}
+                for p in persons
+            ],
             "accounts": [_account(a) for a in accounts],
             "pictures": pictures,
             "attachments": self.attachments,
@@ -105,6 +109,57 @@ def _person(
         },
         "disclosed": disclosed,
     }
+
+
+def _risk(
+    persons: list[Person],
+    by_id: dict[int, Account],
+    attachments: list[dict[str, Any]],
+    pictures: list[dict[str, Any]],
+    disclosed: dict[int, dict[str, list[str]]],
+) -> dict[int, dict[str, Any]]:
+    """Who is truly high risk, from what the forum shows (not from any scoring formula).
+
+    High risk: first to post new pictures (a producer); or arranged to meet members in person;
+    or disclosed an occupation with access to children and posted known pictures.
+    """
+    def person_of(user_id: int | None) -> int | None:
+        account = by_id.get(user_id) if user_id is not None else None
+        return account.person.person_id if account and account.person else None
+
+    known: dict[int, int] = {}
+    new_first: dict[int, int] = {}
+    for picture in pictures:
+        if picture["kind"] == "new" and (who := person_of(picture["first_poster"])):
+            new_first[who] = new_first.get(who, 0) + 1
+    for item in attachments:
+        account = by_id.get(item["poster_id"])
+        if account is None or account.person is None:
+            continue
+        person_id = account.person.person_id
+        if item["kind"] in ("known", "transformed"):
+            known[person_id] = known.get(person_id, 0) + 1
+    result: dict[int, dict[str, Any]] = {}
+    for person in persons:
+        said = disclosed.get(person.person_id, {})
+        access = [o for o in said.get("occupation", []) if o in text.CHILD_ACCESS]
+        reasons = []
+        if new_first.get(person.person_id):
+            reasons.append("first to post new pictures")
+        if said.get("meeting"):
+            reasons.append("arranged to meet in person")
+        if access and known.get(person.person_id):
+            reasons.append("access to children and posted known pictures")
+        result[person.person_id] = {
+            "role_truth": person.role_truth,
+            "meets": person.meets,
+            "access_to_children": bool(access),
+            "known_posted": known.get(person.person_id, 0),
+            "new_first_posted": new_first.get(person.person_id, 0),
+            "high_risk": bool(reasons),
+            "risk_reasons": reasons,
+        }
+    return result
 
 
 def _account(account: Account) -> dict[str, Any]:
@@ -149,6 +204,8 @@ class Disclosures:
             options.append(("messenger", person.handle[1], text.HANDLE_TEMPLATES))
         if person.phone and private:
             options.append(("phone", person.phone, text.PHONE_TEMPLATES))
+        if person.meets and private:
+            options += [("meeting", person.city, text.MEETING_TEMPLATES)] * 3
         kind, value, templates = rng.choice(options)
         service = person.handle[0] if person.handle else ""
         self._truth.disclose(kind, value, account, where, item_id)

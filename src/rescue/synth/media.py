@@ -51,6 +51,8 @@ class Picture:
     master: Path | None = None
     thumb_master: Path | None = None
     posted: bool = False
+    first_posted_at: int | None = None  # a re-post must come after the first appearance
+    first_poster: int | None = None  # user id of the first appearance
 
 
 def _digests(data: bytes) -> tuple[str, str, str]:
@@ -189,19 +191,40 @@ class Catalogue:
 
     # -- using --------------------------------------------------------------------------------
 
-    def pick(self, rng: random.Random) -> Picture:
-        """A picture for a new attachment: mostly new ones, some known, some edited copies."""
+    def pick(
+        self, rng: random.Random, role: str = "member", when: int = 0, poster: int = 0
+    ) -> Picture:
+        """A picture for a new attachment by a poster of ``role``.
+
+        Only producers post a new picture first; everyone may re-post one already seen, so new
+        material spreads from its producer. Distributors post mostly known pictures.
+        """
+        fresh = [p for p in self._by_kind["new"] if not p.posted]
+        reposted = [
+            p
+            for p in self._by_kind["new"]
+            if p.first_posted_at is not None and p.first_posted_at < when
+        ]
+        transformed = self._by_kind.get("transformed") or self._by_kind["known"]
         roll = rng.random()
-        if roll < 0.12:
+        if role == "producer" and fresh and roll < 0.8:
+            pool = fresh
+        elif role == "distributor":
+            pool = (
+                self._by_kind["known"] if roll < 0.55 else transformed if roll < 0.8 else reposted
+            )
+        elif roll < 0.12:
             pool = self._by_kind["known"]
-        elif roll < 0.2 and self._by_kind.get("transformed"):
-            pool = self._by_kind["transformed"]
+        elif roll < 0.2:
+            pool = transformed
         else:
-            fresh = [p for p in self._by_kind["new"] if not p.posted]
-            reposted = [p for p in self._by_kind["new"] if p.posted]
-            pool = reposted if reposted and (not fresh or rng.random() < 0.35) else fresh
+            pool = reposted
+        if not pool:
+            pool = self._by_kind["known"]
         picture = pool[rng.randrange(len(pool))]
         picture.posted = True
+        if picture.first_posted_at is None or when < picture.first_posted_at:
+            picture.first_posted_at, picture.first_poster = when, poster
         return picture
 
     def corrupt_pictures(self) -> list[Picture]:

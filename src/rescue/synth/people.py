@@ -73,6 +73,10 @@ class Person:
     friends: list[int] = field(default_factory=list)  # person ids
     forums: list[str] = field(default_factory=list)  # favourite forum names
     sharer: float = 0.0  # how much more than average this person attaches images
+    # What triage should find (ground truth only): producer - first to post new pictures;
+    # distributor - posts many known pictures; member - everyone else.
+    role_truth: str = "member"
+    meets: bool = False  # arranges to meet other members in person (private messages)
 
 
 @dataclass
@@ -188,13 +192,50 @@ def make_persons(
             forums=rng.sample(forum_names, k=rng.randint(2, 5)),
             sharer=rng.random() ** 4 * 12,
         )
+        _plant_role(person, rng)
         persons.append(person)
     _befriend(persons, rng)
     return persons
 
 
+# Shares of persons, roughly as an operation's triage finds them: a few producers, more
+# distributors, a few who arrange meetings.
+PRODUCER_SHARE, DISTRIBUTOR_SHARE, MEETING_SHARE = 0.012, 0.04, 0.015
+
+
+def _plant_role(person: Person, rng: random.Random) -> None:
+    roll = rng.random()
+    if roll < PRODUCER_SHARE:
+        person.role_truth = "producer"
+        person.sharer = max(person.sharer, 3.0 + rng.random() * 3)
+    elif roll < PRODUCER_SHARE + DISTRIBUTOR_SHARE:
+        person.role_truth = "distributor"
+        person.sharer = max(person.sharer, 5.0 + rng.random() * 6)
+    person.meets = rng.random() < MEETING_SHARE
+
+
 def _compact(username: str) -> str:
     return "".join(c for c in username.lower() if c.isalnum())
+
+
+def ensure_producers(persons: list[Person], accounts: list[Account], minimum: int) -> None:
+    """Small boards still get a few producers, so new material exists to be found.
+
+    Promoted are the members most likely to post: the busiest, longest-active accounts.
+    """
+    producers = sum(1 for p in persons if p.role_truth == "producer")
+
+    def activity(account: Account) -> float:
+        return account.weight * max(0, account.active_until - account.regdate)
+
+    ranked = sorted(
+        (a for a in accounts if a.person and a.person.role_truth == "member" and not a.inactive),
+        key=lambda a: (-activity(a), a.username),
+    )
+    for account in ranked[: max(0, minimum - producers)]:
+        assert account.person is not None
+        account.person.role_truth = "producer"
+        account.person.sharer = max(account.person.sharer, 4.0)
 
 
 def _befriend(persons: list[Person], rng: random.Random) -> None:
@@ -269,7 +310,9 @@ def make_accounts(
                     email=email,
                     regdate=regdate,
                     active_until=min(clock.dump_time, max(active_until, regdate + 7 * DAY)),
-                    weight=math.exp(rng.gauss(0, 1.4)),
+                    # Planted roles must show in the forum, so their holders post.
+                    weight=math.exp(rng.gauss(0, 1.4))
+                    * (3.0 if person.role_truth != "member" or person.meets else 1.0),
                     shared=shared if index else (),
                     ips=ips,
                     timezone=person.timezone if "ip" in shared or rng.random() < 0.7 else "",

@@ -151,6 +151,19 @@ OCCUPATIONS = (
     "postal worker",
     "camp counsellor",
 )
+# Arranging to meet in person: neutral wording, the kind of contact triage must notice.
+MEETING_TEMPLATES = (
+    "We could meet in person at {value} station next Saturday.",
+    "Happy to meet up in {value} when you are around, just say when.",
+    "Let us meet at the cafe by the {value} market on Sunday.",
+)
+# The occupations above that give access to children: what triage should weigh.
+CHILD_ACCESS = frozenset(
+    {
+        "teacher", "scout leader", "youth football coach", "childminder", "swimming instructor",
+        "paediatric nurse", "school caretaker", "camp counsellor",
+    }
+)  # fmt: skip
 HANDLE_TEMPLATES = (
     "You can reach me on {service}: {value}",
     "{service}: {value} if you prefer chat.",
