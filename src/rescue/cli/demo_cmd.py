@@ -9,6 +9,8 @@ import typer
 from rich.table import Table
 
 from rescue.cli.console import console, handle_errors, progress_bars
+from rescue.cli.operation_cmd import figures_table
+from rescue.cli.triage_cmd import priorities_table
 
 
 @handle_errors
@@ -77,11 +79,24 @@ def demo(
     summary.add_row("time taken", f"{result.seconds:.1f} s")
     console.print(summary)
     console.print(_countries_table(identity["countries"]))
+    console.print(priorities_table(result.priorities, "Top of the priority list", max_indicators=3))
+    packages = result.packages
+    if packages:
+        persons = sum(p.persons for p in packages)
+        console.print(
+            f"Referral packages: {len(packages)} countries, {persons:,} persons, signed with key "
+            f"{packages[0].fingerprint}, in {result.case_dir / 'exports' / 'referrals'}"
+        )
+    else:
+        console.print("Referral packages: none (no person is attributed to a country)")
+    console.print(figures_table(result.figures, "Operation Demo (synthetic)"))
     console.print(
         f"Case folder: {result.case_dir}\n  rescue status --case {result.case_dir}\n"
         f"  rescue queue --case {result.case_dir}\n"
         f"  rescue export matches --case {result.case_dir} -o matches.csv\n"
-        f"  rescue export persons --case {result.case_dir} -o persons.jsonl"
+        f"  rescue export persons --case {result.case_dir} -o persons.jsonl\n"
+        f"  rescue priorities --case {result.case_dir} --explain PERSON_ID\n"
+        f"  rescue refer verify {result.case_dir / 'exports' / 'referrals'}/REF-..."
     )
 
 

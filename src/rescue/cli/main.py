@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import typer
 
-from rescue.cli import case_cmd, demo_cmd, identity_cmd, ingest_cmd, media_cmd, run_cmd
+from rescue.cli import (
+    case_cmd,
+    demo_cmd,
+    identity_cmd,
+    ingest_cmd,
+    media_cmd,
+    network_cmd,
+    operation_cmd,
+    refer_cmd,
+    run_cmd,
+    triage_cmd,
+)
 
 app = typer.Typer(
     name="rescue",
@@ -21,8 +32,16 @@ app.command("status")(run_cmd.status)
 app.add_typer(media_cmd.hashes_app, name="hashes")
 app.add_typer(media_cmd.export_app, name="export")
 media_cmd.export_app.command("persons")(identity_cmd.export_persons)
+media_cmd.export_app.command("graph")(network_cmd.export_graph)
 app.add_typer(identity_cmd.link_app, name="link")
 app.command("queue")(media_cmd.queue)
+app.add_typer(operation_cmd.check_app, name="check")
+app.add_typer(operation_cmd.outcome_app, name="outcome")
+app.add_typer(operation_cmd.deconflict_app, name="deconflict")
+app.add_typer(operation_cmd.referral_app, name="referral")
+app.command("figures")(operation_cmd.figures)
+app.command("priorities")(triage_cmd.priorities)
+app.add_typer(refer_cmd.refer_app, name="refer")
 app.command("synth")(demo_cmd.synth)
 app.command("demo")(demo_cmd.demo)
 

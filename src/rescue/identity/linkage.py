@@ -166,9 +166,7 @@ def _train(linker: Any, spec: LinkSpec, said: _Collect, records: int) -> None:
         training.estimate_probability_two_random_records_match(
             list(spec.deterministic_rules), recall=spec.deterministic_recall
         )
-        training.estimate_u_using_random_sampling(
-            max_pairs=_u_pairs(records, spec), seed=spec.seed
-        )
+        training.estimate_u_using_random_sampling(max_pairs=_u_pairs(records, spec), seed=spec.seed)
     except (SplinkException, ValueError, ZeroDivisionError) as exc:
         raise NotTrainedError(f"cannot estimate the prior or u probabilities: {exc}") from exc
     trained = 0
@@ -178,7 +176,9 @@ def _train(linker: Any, spec: LinkSpec, said: _Collect, records: int) -> None:
                 rule, max_pairs=spec.em_max_pairs
             )
             trained += 1
-        except EMTrainingException as exc:
+        except (EMTrainingException, ValueError) as exc:
+            # Too few pairs for a rule, or EM driving a probability to underflow on a tiny
+            # sample: the other rules still train the model.
             said.messages.append(f"training rule skipped: {str(exc).splitlines()[0]}")
     if not trained:
         raise NotTrainedError("no training rule found any pairs of records to learn from")

@@ -56,7 +56,7 @@ from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 from rescue.media.pdq import MIN_HASHABLE_SIDE
 
@@ -189,6 +189,9 @@ def decode(
     # A file that fails to decode may fail in any of Pillow's decoders, with any exception
     # type (OSError, SyntaxError, struct.error, IndexError, ...): this is the boundary where all
     # of them become a reason, so one hostile attachment cannot stop a run.
+    # Another library in the process may have switched truncated-image loading on (WeasyPrint
+    # does on import): evidence hashing must refuse a cut-short file whatever ran before.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:

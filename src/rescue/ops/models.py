@@ -7,12 +7,14 @@ add their tables here through Alembic migrations, never by ``create_all``.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -101,3 +103,124 @@ class LinkDecision(Base):
     analyst: Mapped[str] = mapped_column(String(120))
     reason: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime]
+
+
+# -- the operation side: record checks, referrals, outcomes, deconfliction ---------------------
+# Checks, outcomes and retractions are append-only: migration 0003 adds triggers that make the
+# database itself refuse an UPDATE or DELETE on them, so a figure reported to a government can
+# be traced back row by row. A change of mind is a new row.
+
+
+class RecordCheck(Base):
+    """An agency record check an analyst entered for a person; the latest per check wins."""
+
+    __tablename__ = "record_checks"
+    __table_args__ = (Index("ix_record_checks_person", "person_id", "check_name"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    person_id: Mapped[str] = mapped_column(String(200))
+    check_name: Mapped[str] = mapped_column(String(40))  # rescue.operation.checks.CHECKS
+    value: Mapped[bool] = mapped_column(Boolean)
+    detail: Mapped[str] = mapped_column(Text)
+    country: Mapped[str | None] = mapped_column(String(2))  # whose records were checked
+    analyst: Mapped[str] = mapped_column(String(120))
+    checked_at: Mapped[datetime]
+
+
+class Referral(Base):
+    """One package sent to one country's partner force, and how far it has got."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_country", "country"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)  # REF-GB-20240501-1
+    country: Mapped[str] = mapped_column(String(2))
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(120))
+    persons: Mapped[int] = mapped_column(Integer)
+    package_path: Mapped[str] = mapped_column(Text)
+    package_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(Text)
+    encrypted_to: Mapped[str | None] = mapped_column(Text)  # the recipient's age public key
+    status: Mapped[str] = mapped_column(String(20))  # draft | sent | received | acknowledged
+    sent_at: Mapped[datetime | None]
+    received_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+
+
+class ReferralPerson(Base):
+    """A person in a referral, with the rank and deconfliction flag they had when it was made."""
+
+    __tablename__ = "referral_persons"
+    __table_args__ = (Index("ix_referral_persons_person", "person_id"),)
+
+    referral_id: Mapped[str] = mapped_column(
+        ForeignKey("referrals.id", ondelete="CASCADE"), primary_key=True
+    )
+    person_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    rank: Mapped[int | None] = mapped_column(Integer)
+    flagged_duplicate: Mapped[bool] = mapped_column(Boolean)
+
+
+class Outcome(Base):
+    """What happened to a person: identified, arrested, charged, convicted, safeguarded.
+
+    ``count`` is 1, except for ``safeguarded`` where it is the number of children. A wrong
+    row is never edited: an ``OutcomeRetraction`` withdraws it, with who, when and why.
+    """
+
+    __tablename__ = "outcomes"
+    __table_args__ = (Index("ix_outcomes_person", "person_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    person_id: Mapped[str] = mapped_column(String(200))
+    referral_id: Mapped[str | None] = mapped_column(ForeignKey("referrals.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+    event_date: Mapped[date] = mapped_column(Date)
+    country: Mapped[str | None] = mapped_column(String(2))
+    note: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    recorded_at: Mapped[datetime]
+
+
+class OutcomeRetraction(Base):
+    """The withdrawal of one outcome; an outcome can be withdrawn once (the unique key)."""
+
+    __tablename__ = "outcome_retractions"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    outcome_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("outcomes.id"), unique=True
+    )
+    reason: Mapped[str] = mapped_column(Text)
+    retracted_by: Mapped[str] = mapped_column(String(120))
+    retracted_at: Mapped[datetime]
+
+
+class ExternalSubject(Base):
+    """An identifier on another agency's deconfliction list, normalised like the lake's."""
+
+    __tablename__ = "external_subjects"
+    __table_args__ = (
+        Index("ix_external_subjects_value", "kind", "value"),
+        Index("ix_external_subjects_list", "list_name"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    list_name: Mapped[str] = mapped_column(String(120))
+    agency: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))  # rescue.operation.deconflict.KINDS
+    value: Mapped[str] = mapped_column(String(500))
+    raw: Mapped[str] = mapped_column(Text)  # as the list gave it
+    reference: Mapped[str] = mapped_column(String(200))  # the other agency's case reference
+    line: Mapped[int] = mapped_column(Integer)  # in the imported file
+    imported_at: Mapped[datetime]

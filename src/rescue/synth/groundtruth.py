@@ -123,6 +123,7 @@ def _risk(
     High risk: first to post new pictures (a producer); or arranged to meet members in person;
     or disclosed an occupation with access to children and posted known pictures.
     """
+
     def person_of(user_id: int | None) -> int | None:
         account = by_id.get(user_id) if user_id is not None else None
         return account.person.person_id if account and account.person else None

@@ -1,0 +1,1 @@
+"""Triage: a transparent priority per person, from indicators with documented weights."""
