@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from rescue.case import Case
 from rescue.ingest.register import ingest_phpbb
 from rescue.pipeline import RunSummary
+from rescue.stage import StageContext, fingerprint
 
 
 def ingest(
@@ -50,3 +51,33 @@ def set_case_settings(root: Path, section: str, values: dict[str, Any]) -> None:
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     doc.setdefault(section, {}).update(values)
     path.write_text(tomli_w.dumps(doc), encoding="utf-8")
+
+
+class Seed:
+    """A throwaway stage that writes hand-made input tables, as earlier stages would.
+
+    ``Seed(tables)`` writes each ``{table: rows}`` for the target "forum" (``source`` added);
+    run it with ``run_pipeline(case, stages=[Seed(tables), TheStageUnderTest()])``.
+    """
+
+    name: ClassVar[str] = "seed"
+    version: ClassVar[str] = "1"
+    inputs: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, tables: dict[str, list[dict[str, Any]]], target: str = "forum") -> None:
+        self.tables = tables
+        self.target = target
+        self.outputs = tuple(tables)
+
+    def targets(self, case: Case) -> list[str]:
+        return [self.target]
+
+    def params(self, case: Case, target: str) -> dict[str, Any]:
+        return {}
+
+    def input_fingerprint(self, case: Case, target: str) -> str:
+        return fingerprint(self.tables)
+
+    def run(self, ctx: StageContext) -> None:
+        for table, table_rows in self.tables.items():
+            ctx.writer(table).write_rows([{"source": self.target, **r} for r in table_rows])

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from rescue.case import Case
 from rescue.identity.attribute_stage import AttributeStage
 from rescue.pipeline import run_pipeline
-from rescue.stage import Stage, StageContext, fingerprint
-from tests.lakehelp import rows
+from rescue.stage import Stage
+from tests.lakehelp import Seed, rows
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -97,48 +97,13 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class Seed:
-    """Writes the attribute stage's inputs, as the ingest, extract, geo and link stages would."""
-
-    name: ClassVar[str] = "seed"
-    version: ClassVar[str] = "1"
-    inputs: ClassVar[tuple[str, ...]] = ()
-    outputs: ClassVar[tuple[str, ...]] = (
-        "persons",
-        "person_accounts",
-        "accounts",
-        "identifiers",
-        "ip_locations",
-        "posts",
-        "messages",
-    )
-
-    def targets(self, case: Case) -> list[str]:
-        return ["forum"]
-
-    def params(self, case: Case, target: str) -> dict[str, Any]:
-        return {}
-
-    def input_fingerprint(self, case: Case, target: str) -> str:
-        return fingerprint(self.outputs)
-
-    def run(self, ctx: StageContext) -> None:
-        for table, table_rows in _tables().items():
-            if table in self.outputs:
-                ctx.writer(table).write_rows([{"source": "forum", **r} for r in table_rows])
-
-
-class SeedWithoutGeo(Seed):
-    outputs: ClassVar[tuple[str, ...]] = tuple(t for t in Seed.outputs if t != "ip_locations")
-
-
 def _attributions(case: Case) -> dict[str, dict[str, Any]]:
     found = rows(case, "SELECT * FROM attributions ORDER BY person_id")
     return {r["person_id"]: {**r, "evidence": json.loads(r["evidence"])} for r in found}
 
 
 def test_stage_attributes_every_person(sqlite_case: Case) -> None:
-    stages: list[Stage] = [Seed(), AttributeStage()]
+    stages: list[Stage] = [Seed(_tables()), AttributeStage()]
     summaries = run_pipeline(sqlite_case, stages=stages)
     assert [(s.stage, s.target, s.status) for s in summaries] == [
         ("seed", "forum", "ok"),
@@ -191,7 +156,10 @@ def test_stage_attributes_every_person(sqlite_case: Case) -> None:
 
 
 def test_stage_runs_before_geolocation(sqlite_case: Case) -> None:
-    stages: list[Stage] = [SeedWithoutGeo(), AttributeStage()]
+    stages: list[Stage] = [
+        Seed({t: r for t, r in _tables().items() if t != "ip_locations"}),
+        AttributeStage(),
+    ]
     summaries = run_pipeline(sqlite_case, stages=stages)
     assert [s.status for s in summaries] == ["ok", "ok"]
     found = _attributions(sqlite_case)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -13,9 +13,9 @@ from rescue.case import Case
 from rescue.identity import extract_stage
 from rescue.identity.extract_stage import ExtractStage
 from rescue.pipeline import run_pipeline
-from rescue.stage import Stage, StageContext, fingerprint
+from rescue.stage import Stage
 from rescue.synth.gazetteer import CITY_COUNTRY
-from tests.lakehelp import ingest, rejects, rows
+from tests.lakehelp import Seed, ingest, rejects, rows
 
 if TYPE_CHECKING:
     from rescue.synth import SynthResult
@@ -146,30 +146,8 @@ SEED_TABLES: dict[str, list[dict[str, Any]]] = {
 }
 
 
-class Seed:
-    """Writes the extract stage's inputs, as ingest would, for what the generator lacks."""
-
-    name: ClassVar[str] = "seed"
-    version: ClassVar[str] = "1"
-    inputs: ClassVar[tuple[str, ...]] = ()
-    outputs: ClassVar[tuple[str, ...]] = ("accounts", "bans")
-
-    def targets(self, case: Case) -> list[str]:
-        return ["forum"]
-
-    def params(self, case: Case, target: str) -> dict[str, Any]:
-        return {}
-
-    def input_fingerprint(self, case: Case, target: str) -> str:
-        return fingerprint(self.outputs)
-
-    def run(self, ctx: StageContext) -> None:
-        for table, table_rows in SEED_TABLES.items():
-            ctx.writer(table).write_rows([{"source": "forum", **r} for r in table_rows])
-
-
 def test_jabber_bans_and_eip55_on_a_seeded_lake(sqlite_case: Case) -> None:
-    stages: list[Stage] = [Seed(), ExtractStage()]
+    stages: list[Stage] = [Seed(SEED_TABLES), ExtractStage()]
     summaries = run_pipeline(sqlite_case, stages=stages)
     assert [(s.stage, s.status) for s in summaries] == [("seed", "ok"), ("extract", "ok")]
     extract = summaries[1]

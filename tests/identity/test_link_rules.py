@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from rescue.case import Case
 from rescue.identity.link_stage import LinkStage
 from rescue.pipeline import run_pipeline
-from rescue.stage import Stage, StageContext, fingerprint
-from tests.lakehelp import rows
+from rescue.stage import Stage
+from tests.lakehelp import Seed, rows
 
 NOW = datetime(2024, 5, 1, tzinfo=UTC)
 BTC = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
@@ -72,30 +72,8 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class Seed:
-    """Writes the link stage's inputs, as ingest, extract and geolocate would."""
-
-    name: ClassVar[str] = "seed"
-    version: ClassVar[str] = "1"
-    inputs: ClassVar[tuple[str, ...]] = ()
-    outputs: ClassVar[tuple[str, ...]] = ("accounts", "identifiers", "ip_locations")
-
-    def targets(self, case: Case) -> list[str]:
-        return ["forum"]
-
-    def params(self, case: Case, target: str) -> dict[str, Any]:
-        return {}
-
-    def input_fingerprint(self, case: Case, target: str) -> str:
-        return fingerprint(self.outputs)
-
-    def run(self, ctx: StageContext) -> None:
-        for table, table_rows in _tables().items():
-            ctx.writer(table).write_rows([{"source": "forum", **r} for r in table_rows])
-
-
 def test_hard_identifiers_link_and_widely_shared_ones_do_not(sqlite_case: Case) -> None:
-    stages: list[Stage] = [Seed(), LinkStage()]
+    stages: list[Stage] = [Seed(_tables()), LinkStage()]
     summaries = run_pipeline(sqlite_case, stages=stages)
     assert [(s.stage, s.status) for s in summaries] == [("seed", "ok"), ("link", "ok")]
 
@@ -129,7 +107,7 @@ def test_a_ruling_overrides_a_hard_identifier(sqlite_case: Case) -> None:
     from rescue.identity.decisions import record_ruling
 
     record_ruling(sqlite_case, "f:2", "f:1", "different", analyst="ana", reason="shared wallet")
-    run_pipeline(sqlite_case, stages=[Seed(), LinkStage()])
+    run_pipeline(sqlite_case, stages=[Seed(_tables()), LinkStage()])
     persons = {
         r["account_id"]: r["person_id"] for r in rows(sqlite_case, "SELECT * FROM person_accounts")
     }
@@ -149,7 +127,7 @@ def test_link_settings_are_checked_and_a_change_reruns(sqlite_case: Case) -> Non
     from rescue.errors import CaseError
     from tests.lakehelp import set_case_settings
 
-    stages: list[Stage] = [Seed(), LinkStage()]
+    stages: list[Stage] = [Seed(_tables()), LinkStage()]
     assert LinkStage().params(sqlite_case, "all")["model"]["threshold_probability"] == 0.9
     run_pipeline(sqlite_case, stages=stages)
     set_case_settings(sqlite_case.root, "link", {"threshold_probability": 0.97})

@@ -20,13 +20,13 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pytest
 
 from rescue.case import Case
 from rescue.pipeline import run_pipeline
-from rescue.stage import StageContext, fingerprint
+from tests.lakehelp import Seed
 
 BTC = "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
 PGP = "4AEE18F83AFDEB23A5F2E9B7D2C8F1A0B1C2D3E4"
@@ -78,36 +78,10 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
     }
 
 
-class Seed:
-    name: ClassVar[str] = "seed"
-    version: ClassVar[str] = "1"
-    inputs: ClassVar[tuple[str, ...]] = ()
-    outputs: ClassVar[tuple[str, ...]] = (
-        "accounts",
-        "identifiers",
-        "persons",
-        "person_accounts",
-        "attributions",
-    )
-
-    def targets(self, case: Case) -> list[str]:
-        return ["forum"]
-
-    def params(self, case: Case, target: str) -> dict[str, Any]:
-        return {}
-
-    def input_fingerprint(self, case: Case, target: str) -> str:
-        return fingerprint(self.outputs)
-
-    def run(self, ctx: StageContext) -> None:
-        for table, table_rows in _tables().items():
-            ctx.writer(table).write_rows([{"source": "forum", **r} for r in table_rows])
-
-
 @pytest.fixture
 def seeded(case: Case) -> Iterator[Case]:
     """The ``case`` fixture (SQLite and PostgreSQL) with the lake above."""
-    [summary] = run_pipeline(case, stages=[Seed()])
+    [summary] = run_pipeline(case, stages=[Seed(_tables())])
     assert summary.status == "ok"
     yield case
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -34,30 +35,28 @@ def _rule(case_dir: Path, a: str, b: str, decision: str, analyst: str | None, re
     )
 
 
-@link_app.command("same")
-@handle_errors
-def same(
-    account_a: str = typer.Argument(..., help='An account, "source:user_id".'),
-    account_b: str = typer.Argument(..., help="The other account."),
-    case_dir: Path = CASE_OPTION,
-    reason: str = REASON,
-    analyst: str = ANALYST,
-) -> None:
-    """Rule two accounts one person."""
-    _rule(case_dir, account_a, account_b, "same", analyst, reason)
+def _ruling_command(decision: str, summary: str) -> Callable[..., None]:
+    """The same/different commands differ only in the ruling they record."""
+
+    def command(
+        account_a: str = typer.Argument(..., help='An account, "source:user_id".'),
+        account_b: str = typer.Argument(..., help="The other account."),
+        case_dir: Path = CASE_OPTION,
+        reason: str = REASON,
+        analyst: str = ANALYST,
+    ) -> None:
+        _rule(case_dir, account_a, account_b, decision, analyst, reason)
+
+    command.__doc__ = summary
+    return handle_errors(command)
 
 
-@link_app.command("different")
-@handle_errors
-def different(
-    account_a: str = typer.Argument(..., help='An account, "source:user_id".'),
-    account_b: str = typer.Argument(..., help="The other account."),
-    case_dir: Path = CASE_OPTION,
-    reason: str = REASON,
-    analyst: str = ANALYST,
-) -> None:
-    """Rule two accounts different persons: no link will ever join them."""
-    _rule(case_dir, account_a, account_b, "different", analyst, reason)
+link_app.command("same")(_ruling_command("same", "Rule two accounts one person."))
+link_app.command("different")(
+    _ruling_command(
+        "different", "Rule two accounts different persons: no link will ever join them."
+    )
+)
 
 
 @link_app.command("rulings")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 
 from rescue.engine.base import Engine
+from rescue.engine.stand_ins import stand_ins
 
 HARD_KINDS = ("btc", "eth", "xmr", "pgp", "handle", "phone")
 
@@ -58,34 +59,14 @@ def _residential_ips(engine: Engine, params: FeatureParams) -> str:
 
 
 # Tables a forum may lack (no private messages, no uploaded avatars): read as empty.
-_OPTIONAL = {
-    "posts": "account_id VARCHAR, posted_at TIMESTAMPTZ, forum_id BIGINT",
-    "messages": "account_id VARCHAR, sent_at TIMESTAMPTZ",
-    "message_recipients": "source VARCHAR, msg_id BIGINT, user_id BIGINT",
-    "files": "source VARCHAR, file VARCHAR, sha256 VARCHAR, role VARCHAR",
-    "board_config": "source VARCHAR, name VARCHAR, value VARCHAR",
-}
-
-
-def _empty(columns: str) -> str:
-    names = [c.split()[0] for c in columns.split(", ")]
-    casts = ", ".join(
-        f"CAST(NULL AS {c.split()[1]}) AS {n}"
-        for c, n in zip(columns.split(", "), names, strict=True)
-    )
-    return f"(SELECT {casts} WHERE false)"
+OPTIONAL = ("posts", "messages", "message_recipients", "files", "board_config")
 
 
 def features_sql(engine: Engine, params: FeatureParams) -> str:
-    present = set(engine.tables())
-    sources = {t: t if t in present else _empty(cols) for t, cols in _OPTIONAL.items()}
-    sources["messages_full"] = (
-        "messages"
-        if "messages" in present
-        else _empty("source VARCHAR, msg_id BIGINT, account_id VARCHAR")
-    )
+    missing = stand_ins(OPTIONAL, engine.tables())
     return f"""
-    WITH {_residential_ips(engine, params)},
+    WITH {missing + "," if missing else ""}
+    {_residential_ips(engine, params)},
     ips AS (
         SELECT account_id,
                list(DISTINCT ip ORDER BY ip) AS ips,
@@ -116,9 +97,9 @@ def features_sql(engine: Engine, params: FeatureParams) -> str:
         GROUP BY account_id
     ),
     activity AS (
-        SELECT account_id, posted_at AS happened, forum_id FROM {sources["posts"]}
+        SELECT account_id, posted_at AS happened, forum_id FROM posts
         UNION ALL
-        SELECT account_id, sent_at, NULL FROM {sources["messages"]}
+        SELECT account_id, sent_at, NULL FROM messages
     ),
     rhythm AS (
         -- the circular mean of the UTC hour: one person's accounts keep one day's rhythm
@@ -149,8 +130,8 @@ def features_sql(engine: Engine, params: FeatureParams) -> str:
     ),
     exchanges AS (
         SELECT m.account_id AS a, r.source || ':' || r.user_id AS b
-        FROM {sources["messages_full"]} m
-        JOIN {sources["message_recipients"]} r ON r.source = m.source AND r.msg_id = m.msg_id
+        FROM messages m
+        JOIN message_recipients r ON r.source = m.source AND r.msg_id = m.msg_id
         WHERE m.account_id IS NOT NULL
     ),
     correspondents AS (
@@ -162,7 +143,7 @@ def features_sql(engine: Engine, params: FeatureParams) -> str:
     ),
     avatars AS (
         SELECT source, file, any_value(sha256) AS sha256
-        FROM {sources["files"]} WHERE role = 'avatar' GROUP BY source, file
+        FROM files WHERE role = 'avatar' GROUP BY source, file
     ),
     base AS (
         SELECT a.account_id,
@@ -182,7 +163,7 @@ def features_sql(engine: Engine, params: FeatureParams) -> str:
                CASE WHEN reg.ip IS NOT NULL THEN a.registration_ip END AS registration_ip
         FROM accounts a
         LEFT JOIN avatars av ON av.source = a.source AND av.file = a.avatar_file
-        LEFT JOIN {sources["board_config"]} bz
+        LEFT JOIN board_config bz
             ON bz.source = a.source AND bz.name = 'board_timezone'
         LEFT JOIN (SELECT DISTINCT ip FROM personal) reg ON reg.ip = a.registration_ip
         WHERE a.is_person

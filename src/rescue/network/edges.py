@@ -31,7 +31,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from rescue.engine.base import Engine
-from rescue.network.inputs import with_inputs
+from rescue.engine.stand_ins import with_inputs
 
 KINDS = ("reply", "thread", "quote", "message", "friend", "media")
 NEEDED = (

@@ -18,8 +18,8 @@ import pyarrow.compute as pc
 
 from rescue.case import Case
 from rescue.engine.base import Engine
+from rescue.engine.stand_ins import with_inputs
 from rescue.errors import InputError
-from rescue.network.inputs import with_inputs
 
 FORMATS = ("graphml", "i2")
 EDGE_BATCH = 50_000

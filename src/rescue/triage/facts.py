@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from rescue.engine.base import Engine
+from rescue.engine.stand_ins import stand_ins
 
 
 @dataclass
@@ -106,7 +107,7 @@ _QUERIES: dict[str, tuple[tuple[str, ...], str]] = {
         SELECT pa.person_id, min(t) AS first_active, max(t) AS last_active
         FROM (
             SELECT account_id, posted_at AS t FROM posts
-            UNION ALL SELECT account_id, sent_at FROM {messages}
+            UNION ALL SELECT account_id, sent_at FROM messages
         ) x JOIN person_accounts pa ON pa.account_id = x.account_id
         GROUP BY pa.person_id
         """,
@@ -126,12 +127,10 @@ def gather_facts(engine: Engine) -> tuple[dict[str, PersonFacts], datetime | Non
         needs, sql = _QUERIES[name]
         if not set(needs) <= tables:
             return []
-        messages = (
-            "messages"
-            if "messages" in tables
-            else "(SELECT NULL AS account_id, NULL AS sent_at WHERE false)"
-        )
-        result: list[dict[str, Any]] = engine.query(sql.replace("{messages}", messages)).to_pylist()
+        # A board without private messages still has posts: read its messages as empty.
+        missing = stand_ins(("messages",), tables)
+        prefix = f"WITH {missing} " if missing and name == "activity" else ""
+        result: list[dict[str, Any]] = engine.query(prefix + sql).to_pylist()
         return result
 
     for row in rows("seeded"):

@@ -6,8 +6,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
+from rescue.engine.stand_ins import sql_type, stand_ins, with_inputs
 from rescue.lake.schemas import SCHEMAS
-from rescue.network.inputs import INPUTS, sql_type, stand_ins, with_inputs
+from rescue.network.inputs import INPUTS
 
 
 @pytest.mark.parametrize("table", sorted(SCHEMAS))
