@@ -15,6 +15,7 @@ from rescue.cli import (
     operation_cmd,
     refer_cmd,
     run_cmd,
+    security_cmd,
     triage_cmd,
 )
 
@@ -42,6 +43,8 @@ app.add_typer(operation_cmd.referral_app, name="referral")
 app.command("figures")(operation_cmd.figures)
 app.command("priorities")(triage_cmd.priorities)
 app.add_typer(refer_cmd.refer_app, name="refer")
+app.add_typer(security_cmd.user_app, name="user")
+app.add_typer(security_cmd.audit_app, name="audit")
 app.command("synth")(demo_cmd.synth)
 app.command("demo")(demo_cmd.demo)
 

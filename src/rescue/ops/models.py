@@ -224,3 +224,58 @@ class ExternalSubject(Base):
     reference: Mapped[str] = mapped_column(String(200))  # the other agency's case reference
     line: Mapped[int] = mapped_column(Integer)  # in the imported file
     imported_at: Mapped[datetime]
+
+
+# -- security: users and the audit log (rescue.security) ---------------------------------------
+
+
+class User(Base):
+    """A person who may sign in to the web app; no password or TOTP code is ever stored clear.
+
+    ``countries`` scopes a partner to its ISO alpha-2 countries (empty for every other role).
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # rescue.security.users.ROLES
+    countries: Mapped[list[str]] = mapped_column(JSON)
+    password_hash: Mapped[str] = mapped_column(Text)  # argon2id, salt and parameters included
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_required: Mapped[bool] = mapped_column(Boolean)
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime]
+
+
+class AuditEvent(Base):
+    """One audited action, chained to the one before by ``prev_hash`` (rescue.security.audit).
+
+    ``id`` is given by the writer (last id + 1, under a table lock) rather than by a sequence:
+    a PostgreSQL sequence skips a value on every rolled-back insert, and a gap is exactly how
+    the chain check recognises a deleted event.
+    """
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_actor", "actor"),
+        Index("ix_audit_events_action", "action"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=False
+    )
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(120))  # a username, or "system"
+    source: Mapped[str] = mapped_column(String(64))  # an IP address, or "cli"
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(300))
+    result: Mapped[str] = mapped_column(String(10))  # ok | denied | failed
+    detail: Mapped[dict[str, Any]]
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
