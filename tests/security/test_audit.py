@@ -64,6 +64,18 @@ def test_deleted_event_is_named(case: Case) -> None:
     assert report.problems == ["event 4 is missing (deleted)"]
 
 
+def test_deleting_the_newest_events_shows_against_a_noted_head(case: Case) -> None:
+    _six(case)
+    noted = verify_chain(case)
+    assert (noted.head_id, noted.head_hash) == (6, list_events(case, 1)[0].hash)
+    record(case, "ana", "search", target="fox", source="10.0.0.1")
+    assert verify_chain(case, expect_head=noted.head_hash).ok  # the log may grow past it
+    _sql(case, "DELETE FROM audit_events WHERE id >= 6")
+    assert verify_chain(case).ok  # the chain alone cannot see it...
+    report = verify_chain(case, expect_head=noted.head_hash)
+    assert not report.ok and "newest events were deleted" in report.problems[0]
+
+
 def test_deleted_first_event_is_named(case: Case) -> None:
     _six(case)
     _sql(case, "DELETE FROM audit_events WHERE id = 1")

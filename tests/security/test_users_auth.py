@@ -85,6 +85,22 @@ def test_only_an_argon2_hash_is_stored(case: Case) -> None:
     assert not any(PASSWORD in row for row in users + audit)
 
 
+def test_a_totp_code_works_once(case: Case) -> None:
+    add_user(case, "root", "admin", password=PASSWORD)
+    totp = pyotp.TOTP(_secret(case, "root"))
+    code = totp.at(T0)
+    assert _login(case, "root", PASSWORD, code, now=T0).ok
+    replay = _login(case, "root", PASSWORD, code, now=T0 + timedelta(seconds=20))
+    assert not replay.ok and replay.reason == BAD_CREDENTIALS
+    [event] = list_events(case, 1, action="login_failed")
+    assert event.detail["why"] == "second factor reused"
+    # An earlier code still inside the window is refused too; the next one works.
+    earlier = totp.at(T0 - timedelta(seconds=30))
+    assert not _login(case, "root", PASSWORD, earlier, now=T0 + timedelta(seconds=25)).ok
+    later = T0 + timedelta(seconds=30)
+    assert _login(case, "root", PASSWORD, totp.at(later), now=later).ok
+
+
 def test_totp_required_for_admin(case: Case) -> None:
     add_user(case, "root", "admin", password=PASSWORD)
     totp = pyotp.TOTP(_secret(case, "root"))

@@ -119,12 +119,22 @@ def user_list(case_dir: Path = CASE_OPTION) -> None:
 
 @audit_app.command("verify")
 @handle_errors
-def audit_verify(case_dir: Path = CASE_OPTION) -> None:
+def audit_verify(
+    case_dir: Path = CASE_OPTION,
+    expect: str | None = typer.Option(
+        None, "--expect", help="A head hash noted earlier: it must still be in the chain."
+    ),
+) -> None:
     """Recompute the hash chain; exit 1 and list the problems when it is broken."""
     with case_at(case_dir) as case:
-        report = verify_chain(case)
+        report = verify_chain(case, expect_head=expect)
     if report.ok:
         console.print(f"audit chain intact: {report.events} events checked")
+        console.print(
+            f"newest event {report.head_id}, hash {report.head_hash}\n"
+            "Note it outside this system; `--expect HASH` later shows whether events after it "
+            "were deleted."
+        )
         return
     console.print(f"[bold red]audit chain broken[/]: {report.events} events checked")
     for problem in report.problems:

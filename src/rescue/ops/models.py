@@ -246,6 +246,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(Text)  # argon2id, salt and parameters included
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     totp_required: Mapped[bool] = mapped_column(Boolean)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)  # the last code used
     disabled: Mapped[bool] = mapped_column(Boolean)
     failed_logins: Mapped[int] = mapped_column(Integer)
     locked_until: Mapped[datetime | None]

@@ -55,6 +55,8 @@ class ChainReport:
     ok: bool
     events: int
     problems: list[str]
+    head_id: int = 0  # the newest event; its hash, kept elsewhere, exposes later deletions
+    head_hash: str = GENESIS
 
 
 def utc(moment: datetime) -> datetime:
@@ -211,14 +213,21 @@ def record(
         )
 
 
-def verify_chain(case: Case) -> ChainReport:
-    """Recompute every hash and link; name each edited, missing or out-of-place event."""
+def verify_chain(case: Case, expect_head: str | None = None) -> ChainReport:
+    """Recompute every hash and link; name each edited, missing or out-of-place event.
+
+    A chain cannot show that its newest events were deleted: nothing after them points back.
+    ``expect_head`` is a hash an auditor noted earlier (``rescue audit verify`` prints it); it
+    must still be in the chain, else events were removed from the end or the log replaced.
+    """
     problems: list[str] = []
     count = 0
     prev_id, prev_hash = 0, GENESIS
+    seen_expected = expect_head is None
     with case.store.session() as session:
         for row in session.scalars(select(AuditEvent).order_by(AuditEvent.id)):
             count += 1
+            seen_expected = seen_expected or row.hash == expect_head
             if _hash_of(row) != row.hash:
                 problems.append(f"event {row.id} was edited (its hash no longer matches)")
             if row.id != prev_id + 1:
@@ -226,7 +235,12 @@ def verify_chain(case: Case) -> ChainReport:
             elif row.prev_hash != prev_hash:
                 problems.append(f"event {row.id} does not follow event {prev_id}")
             prev_id, prev_hash = row.id, row.hash
-    return ChainReport(ok=not problems, events=count, problems=problems)
+    if not seen_expected:
+        problems.append(
+            f"no event has the hash noted earlier ({expect_head}): the newest events were "
+            "deleted or the log was replaced"
+        )
+    return ChainReport(not problems, count, problems, prev_id, prev_hash)
 
 
 def _gap(before: int, after: int) -> list[str]:

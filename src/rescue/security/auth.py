@@ -68,11 +68,17 @@ def _password_ok(password_hash: str, password: str) -> bool:
         return False
 
 
-def _code_ok(secret: str | None, code: str | None, now: datetime) -> bool:
+def _code_step(secret: str | None, code: str | None, now: datetime) -> int | None:
+    """The 30-second step the code belongs to, or None when it is not a current code."""
     if secret is None or not code:
-        return False
+        return None
+    totp = pyotp.TOTP(secret)
+    step = totp.timecode(now)
     # One step either side forgives a phone clock 30 s off; older codes are refused.
-    return pyotp.TOTP(secret).verify(code.strip(), for_time=now, valid_window=1)
+    for candidate in (step, step - 1, step + 1):
+        if pyotp.utils.strings_equal(code.strip(), totp.generate_otp(candidate)):
+            return candidate
+    return None
 
 
 def authenticate(
@@ -116,12 +122,16 @@ def authenticate(
             user.locked_until = None
             user.failed_logins = 0
         why = None
+        step = None
         if not _password_ok(user.password_hash, password):
             why = "password"
-        elif (user.totp_required or user.totp_secret) and not _code_ok(
-            user.totp_secret, totp_code, now
-        ):
-            why = "second factor"
+        elif user.totp_required or user.totp_secret:
+            step = _code_step(user.totp_secret, totp_code, now)
+            if step is None:
+                why = "second factor"
+            elif user.totp_last_step is not None and step <= user.totp_last_step:
+                # A code seen once is spent: someone who watched it typed cannot reuse it.
+                why = "second factor reused"
         if why is not None:
             user.failed_logins += 1
             extra: dict[str, Any] = {"failures": user.failed_logins}
@@ -130,6 +140,8 @@ def authenticate(
                 extra["locked_until"] = user.locked_until.isoformat()
             return fail(BAD_CREDENTIALS, why, extra)
         user.failed_logins = 0
+        if step is not None:
+            user.totp_last_step = step
         if hasher.check_needs_rehash(user.password_hash):  # parameters raised since it was set
             user.password_hash = hasher.hash(password)
         append(session, username, "login", target=username, source=source_ip, now=now)

@@ -187,6 +187,7 @@ def reset_totp(case: Case, username: str, *, actor: str = "system", source: str 
     with case.store.session() as session:
         user = _get(session, username)
         user.totp_secret = secret
+        user.totp_last_step = None  # a new secret starts a new sequence of codes
         append(
             session, actor, "user_admin", target=username, detail={"op": "reset_2fa"}, source=source
         )

@@ -29,6 +29,7 @@ def upgrade() -> None:
         sa.Column("password_hash", sa.Text(), nullable=False),
         sa.Column("totp_secret", sa.String(length=64), nullable=True),
         sa.Column("totp_required", sa.Boolean(), nullable=False),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=True),
         sa.Column("disabled", sa.Boolean(), nullable=False),
         sa.Column("failed_logins", sa.Integer(), nullable=False),
         _when("locked_until", nullable=True),
