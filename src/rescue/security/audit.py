@@ -113,33 +113,17 @@ def event_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+# The columns a hash covers: every one but the hash itself.
+HASHED = ("id", "at", "actor", "source", "action", "target", "result", "detail", "prev_hash")
+
+
 def _hash_of(row: AuditEvent) -> str:
-    return event_hash(
-        id=row.id,
-        at=row.at,
-        actor=row.actor,
-        source=row.source,
-        action=row.action,
-        target=row.target,
-        result=row.result,
-        detail=row.detail,
-        prev_hash=row.prev_hash,
-    )
+    return event_hash(**{name: getattr(row, name) for name in HASHED})
 
 
 def _as_record(row: AuditEvent) -> AuditEventRecord:
-    return AuditEventRecord(
-        id=row.id,
-        at=utc(row.at),
-        actor=row.actor,
-        source=row.source,
-        action=row.action,
-        target=row.target,
-        result=row.result,
-        detail=row.detail,
-        prev_hash=row.prev_hash,
-        hash=row.hash,
-    )
+    fields = {name: getattr(row, name) for name in HASHED}
+    return AuditEventRecord(**{**fields, "at": utc(row.at)}, hash=row.hash)
 
 
 def _lock_for_append(session: Session) -> None:
