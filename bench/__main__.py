@@ -7,6 +7,7 @@ python -m bench index [...]     Rescue's PDQ index vs faiss brute force and HMA'
 python -m bench febrl [...]     linkage precision and recall on the FEBRL data sets
 python -m bench link [...]      the link stage on 100,000 accounts vs recordlinkage
 python -m bench network [...]   the network stage on 1,000,000 ties vs networkx
+python -m bench web [...]       persons list and pages, 20 clients, p50/p95/p99 vs MariaDB
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 
 
 def _suites() -> dict[str, Callable[[list[str]], None]]:
-    from bench import febrl, hashing, ingest_vs_mariadb, link_speed, network, pdq_index
+    from bench import febrl, hashing, ingest_vs_mariadb, link_speed, network, pdq_index, web
 
     return {
         "ingest": ingest_vs_mariadb.main,
@@ -25,6 +26,7 @@ def _suites() -> dict[str, Callable[[list[str]], None]]:
         "febrl": febrl.main,
         "link": link_speed.main,
         "network": network.main,
+        "web": web.main,
     }
 
 

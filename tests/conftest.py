@@ -7,6 +7,7 @@ never skipped. Each test gets a throwaway PostgreSQL database, dropped afterward
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING
 import psycopg
 import pytest
 
-from rescue.case import Case, init_case
+from rescue.case import Case, init_case, open_case
 
 if TYPE_CHECKING:
     from rescue.synth import SynthResult
@@ -84,3 +85,50 @@ def media_forum(tmp_path_factory: pytest.TempPathFactory) -> SynthResult:
         tmp_path_factory.mktemp("media-forum"),
         SynthConfig(members=120, seed=23, posts_per_member=6, attachment_rate=0.3),
     )
+
+
+@pytest.fixture(scope="session")
+def full_case(small_forum: SynthResult, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Case]:
+    """``small_forum`` with its known-hash list, every stage run; treat as read-only."""
+    from rescue.ingest.register import ingest_phpbb
+    from rescue.media.hashset_stage import import_hash_set
+    from rescue.pipeline import run_pipeline
+
+    c = init_case(tmp_path_factory.mktemp("full") / "case", name="Synthetic operation")
+    ingest_phpbb(c, small_forum.dump_path, files=small_forum.files_dir,
+                 avatars=small_forum.avatars_dir, source="forum")  # fmt: skip
+    import_hash_set(c, small_forum.known_hashes_path, name="known")
+    run_pipeline(c)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="session")
+def built_case_dir(full_case: Case, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``full_case`` copied, with one country's referral package built and sent."""
+    from rescue.identity.reports import identity_summary
+    from rescue.operation.package import build_packages
+    from rescue.operation.referrals import mark_referral
+    from rescue.operation.sign import generate_signing_key
+
+    root = tmp_path_factory.mktemp("webcase") / "case"
+    shutil.copytree(full_case.root, root)
+    case = open_case(root)
+    try:
+        generate_signing_key(case)
+        top = identity_summary(case)["countries"][0]["country"]
+        for package in build_packages(case, countries=[top], created_by="test desk"):
+            mark_referral(case, package.referral_id, "sent")
+    finally:
+        case.close()
+    return root
+
+
+@pytest.fixture
+def web_case(built_case_dir: Path, tmp_path: Path) -> Iterator[Case]:
+    """A private copy of the run case (lake, ops.db and all)."""
+    target = tmp_path / "case"
+    shutil.copytree(built_case_dir, target)
+    case = open_case(target)
+    yield case
+    case.close()

@@ -6,6 +6,7 @@ CASE_DIR/
                 where they are; either way they are read-only and their SHA-256 recorded)
   lake/         the evidence lake: Parquet tables and their catalog
   exports/      what leaves the case (referral packages, exports)
+  cache/        the web app's read model, rebuilt from the lake whenever it is missing or stale
   ops.db        the operations database, unless RESCUE_DATABASE_URL names a shared one
 """
 

@@ -83,5 +83,5 @@ def export_persons(
     from rescue.identity.persons_export import export_persons as export
 
     with case_at(case_dir) as case:
-        n = export(case, out)
+        n = export(case, out, actor=getpass.getuser())
     console.print(f"Wrote {n:,} persons to {out}")

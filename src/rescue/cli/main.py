@@ -8,6 +8,7 @@ import typer
 from rescue.cli import (
     case_cmd,
     demo_cmd,
+    hotline_cmd,
     identity_cmd,
     ingest_cmd,
     media_cmd,
@@ -17,6 +18,7 @@ from rescue.cli import (
     run_cmd,
     security_cmd,
     triage_cmd,
+    web_cmd,
 )
 
 app = typer.Typer(
@@ -45,6 +47,8 @@ app.command("priorities")(triage_cmd.priorities)
 app.add_typer(refer_cmd.refer_app, name="refer")
 app.add_typer(security_cmd.user_app, name="user")
 app.add_typer(security_cmd.audit_app, name="audit")
+app.add_typer(hotline_cmd.app, name="hotline")
+app.command("serve")(web_cmd.serve)
 app.command("synth")(demo_cmd.synth)
 app.command("demo")(demo_cmd.demo)
 

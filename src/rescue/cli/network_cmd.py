@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from enum import StrEnum
 from pathlib import Path
 
@@ -30,5 +31,5 @@ def export_graph(
     from rescue.network.export import export_graph as export
 
     with case_at(case_dir) as case:
-        n = export(case, out, fmt.value)
+        n = export(case, out, fmt.value, actor=getpass.getuser())
     console.print(f"Wrote {n:,} ties to {out}")

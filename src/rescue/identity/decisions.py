@@ -16,6 +16,7 @@ from sqlalchemy import select
 from rescue.case import Case
 from rescue.errors import InputError
 from rescue.ops.models import LinkDecision
+from rescue.security.audit import append
 
 RULINGS = ("same", "different")
 
@@ -43,9 +44,16 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 
 
 def record_ruling(
-    case: Case, a: str, b: str, decision: str, *, analyst: str, reason: str
+    case: Case,
+    a: str,
+    b: str,
+    decision: str,
+    *,
+    analyst: str,
+    reason: str,
+    source: str = "cli",
 ) -> Ruling:
-    """Store a ruling; it takes effect on the next run of the link stage."""
+    """Store a ruling; it takes effect on the next run of the link stage. Audited."""
     if decision not in RULINGS:
         raise InputError(f"unknown ruling {decision!r}", f"use one of: {', '.join(RULINGS)}")
     if not reason.strip():
@@ -61,6 +69,10 @@ def record_ruling(
     )
     with case.store.session() as session:
         session.add(row)
+        detail = {"decision": decision, "reason": row.reason}
+        append(
+            session, analyst, "decision", target=f"{first} {second}", detail=detail, source=source
+        )
     return _ruling(row)
 
 

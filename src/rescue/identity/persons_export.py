@@ -18,6 +18,7 @@ from typing import Any
 
 from rescue.case import Case
 from rescue.engine.base import Engine
+from rescue.security.audit import record
 
 BATCH = 5000
 
@@ -137,8 +138,8 @@ def _record(
     }
 
 
-def export_persons(case: Case, out: Path) -> int:
-    """Write persons.jsonl; returns the number of persons written."""
+def export_persons(case: Case, out: Path, *, actor: str = "system", source: str = "cli") -> int:
+    """Write persons.jsonl; returns the number of persons written. Audited as ``export``."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     count = 0
@@ -148,4 +149,6 @@ def export_persons(case: Case, out: Path) -> int:
             handle.write("\n")
             count += 1
     tmp.replace(out)  # a reader never sees half a file
+    detail = {"what": "persons", "count": count, "file": out.name}
+    record(case, actor, "export", target=str(out)[:300], detail=detail, source=source)
     return count

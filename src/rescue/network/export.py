@@ -20,6 +20,7 @@ from rescue.case import Case
 from rescue.engine.base import Engine
 from rescue.engine.stand_ins import with_inputs
 from rescue.errors import InputError
+from rescue.security.audit import record
 
 FORMATS = ("graphml", "i2")
 EDGE_BATCH = 50_000
@@ -98,7 +99,9 @@ def iter_edges(engine: Engine, time_format: str) -> Iterator[dict[str, Any]]:
             yield {**row, "first_at": first, "last_at": last}
 
 
-def export_graph(case: Case, out: Path, fmt: str) -> int:
+def export_graph(
+    case: Case, out: Path, fmt: str, *, actor: str = "system", source: str = "cli"
+) -> int:
     """Write the person graph as ``fmt`` ("graphml" or "i2"); returns the ties written.
 
     graphml: one file at ``out``. i2: the links CSV at ``out``, with ``<stem>.entities.csv``
@@ -114,7 +117,11 @@ def export_graph(case: Case, out: Path, fmt: str) -> int:
     try:
         nodes = read_nodes(engine)
         if fmt == "graphml":
-            return graphml.write_graphml(out, nodes, iter_edges(engine, graphml.TIME_FORMAT))
-        return i2.write_i2(out, nodes, iter_edges(engine, i2.TIME_FORMAT))
+            ties = graphml.write_graphml(out, nodes, iter_edges(engine, graphml.TIME_FORMAT))
+        else:
+            ties = i2.write_i2(out, nodes, iter_edges(engine, i2.TIME_FORMAT))
     finally:
         engine.close()
+    detail = {"what": f"graph ({fmt})", "persons": len(nodes), "ties": ties, "file": out.name}
+    record(case, actor, "export", target=str(out)[:300], detail=detail, source=source)
+    return ties

@@ -25,6 +25,7 @@ from rescue.operation import fields
 from rescue.operation.lake import person_countries, require_persons
 from rescue.operation.referrals import get_referral
 from rescue.ops.models import Outcome, OutcomeRetraction
+from rescue.security.audit import append
 
 KINDS = ("identified", "arrested", "charged", "convicted", "safeguarded")
 COUNTED = "safeguarded"  # the one kind whose count is a number of children
@@ -67,7 +68,9 @@ def record_outcome(
     referral_id: str | None = None,
     note: str = "",
     recorded_by: str,
+    source: str = "cli",
 ) -> OutcomeRecord:
+    """Record one outcome; an ``outcome`` audit event commits with it (``source``: IP or cli)."""
     if kind not in KINDS:
         raise InputError(f"unknown outcome {kind!r}", f"use one of: {', '.join(KINDS)}")
     if count < 1:
@@ -104,11 +107,14 @@ def record_outcome(
     )
     with case.store.session() as session:
         session.add(row)
+        session.flush()
+        detail = {"op": "record", "id": row.id, "kind": kind, "count": count, "country": place}
+        append(session, who, "outcome", target=person_id, detail=detail, source=source)
     return _record(row, None)
 
 
 def retract_outcome(
-    case: Case, outcome_id: int, *, reason: str, retracted_by: str
+    case: Case, outcome_id: int, *, reason: str, retracted_by: str, source: str = "cli"
 ) -> OutcomeRecord:
     """Withdraw an outcome; it stays in the history, marked, and leaves the figures."""
     why = fields.name(reason, "the reason for the retraction")
@@ -134,6 +140,9 @@ def retract_outcome(
                 retracted_at=dt.datetime.now(dt.UTC),
             )
             session.add(retraction)
+            session.flush()
+            detail = {"op": "retract", "id": outcome_id, "reason": why}
+            append(session, who, "outcome", target=row.person_id, detail=detail, source=source)
     except IntegrityError:  # another analyst retracted it in the meantime
         raise twice from None
     return _record(row, retraction)

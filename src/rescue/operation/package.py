@@ -40,6 +40,7 @@ from rescue.operation.package_seal import case_recipients, check_recipient, seal
 from rescue.operation.referrals import register_referral
 from rescue.operation.sign import KEY_PATH, MANIFEST, fingerprint, load_signing_key, sign_folder
 from rescue.progress import NO_PROGRESS, Progress
+from rescue.security.audit import record
 
 PACKAGE_FORMAT = "rescue-referral-package/1"
 HANDLING = "OFFICIAL-SENSITIVE: for the named law-enforcement recipient only"
@@ -70,6 +71,7 @@ def build_packages(
     recipients: dict[str, str] | None = None,
     created_by: str,
     progress: Progress = NO_PROGRESS,
+    source: str = "cli",
 ) -> list[PackageResult]:
     """Build, sign, (encrypt) and register one package per country; most persons first.
 
@@ -97,6 +99,9 @@ def build_packages(
             _build_one(case, country, by_country[country], root, key, to.get(country), author)
         )
         task.advance()
+    for r in results:
+        detail = {"what": "referral package", "country": r.country, "persons": r.persons}
+        record(case, author, "export", target=r.referral_id, detail=detail, source=source)
     return results
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+POOL_SIZE = 24
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -84,7 +85,9 @@ class Store:
 
 def _connect(url: str) -> Engine:
     try:
-        engine = create_engine(url, future=True)
+        # 20 analysts at once is a normal day: a pool smaller than that opens and closes a
+        # connection (and, on SQLite, sets its pragmas again) on many requests.
+        engine = create_engine(url, future=True, pool_size=POOL_SIZE, max_overflow=POOL_SIZE)
     except Exception as exc:  # an unknown driver or a malformed URL
         raise StoreError(
             f"cannot use database URL {_redact(url)}: {exc}",

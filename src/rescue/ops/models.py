@@ -280,3 +280,240 @@ class AuditEvent(Base):
     detail: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class WebSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie's token is kept, so a copy of the
+    database does not let anyone take over a session.
+
+    ``last_seen_at`` drives the inactivity lock; ``expires_at`` is the absolute end.
+    """
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_user", "user_id"),)
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    locked: Mapped[bool] = mapped_column(Boolean)
+    ended_at: Mapped[datetime | None]
+
+
+# -- the hotline: reported URLs, their hosting, notices, re-checks (rescue.hotline) -------------
+# A URL is one row however often it is reported (``url_sha256`` is the SHA-256 of its canonical
+# form, unique, because an index on unbounded text is not portable); reports, assessments,
+# checks, notices and events are rows of their own, appended and never edited, so every stage
+# timestamp stays readable. The URL row also keeps the latest of each, for the queries the
+# scheduler and the statistics run.
+
+
+class HotlineUrl(Base):
+    """A reported URL and where it stands: verdict, removal state, latest check and hosting."""
+
+    __tablename__ = "hotline_urls"
+    __table_args__ = (
+        Index("ix_hotline_urls_next_check", "next_check_at"),
+        Index("ix_hotline_urls_state", "state", "verdict"),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url: Mapped[str] = mapped_column(Text)  # canonical (rescue.hotline.urls)
+    url_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    host: Mapped[str] = mapped_column(String(300))
+    verdict: Mapped[str] = mapped_column(String(20))  # pending | illegal | not_illegal
+    state: Mapped[str] = mapped_column(String(20))  # open | removed | confirmed
+    last_outcome: Mapped[str] = mapped_column(String(20))  # unchecked | live | removed | ...
+    reported_at: Mapped[datetime]  # the first report
+    assessed_at: Mapped[datetime | None]  # the first assessment
+    notified_at: Mapped[datetime | None]  # the first notice
+    last_notified_at: Mapped[datetime | None]
+    escalated_at: Mapped[datetime | None]
+    removed_seen_at: Mapped[datetime | None]  # the first check that found it gone (this time)
+    removed_confirmed_at: Mapped[datetime | None]
+    reappeared_at: Mapped[datetime | None]  # the latest reappearance
+    reappearances: Mapped[int] = mapped_column(Integer)
+    last_checked_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None]  # None: not checked any more
+    # The content first seen live, by SHA-256 (content itself is never stored), and whether it
+    # was an image: a different image at the same URL later means the reported one is gone.
+    baseline_sha256: Mapped[str | None] = mapped_column(String(64))
+    baseline_image: Mapped[bool] = mapped_column(Boolean)
+    # Hosting, from the latest check that reached the server.
+    ip: Mapped[str | None] = mapped_column(String(45))
+    country: Mapped[str | None] = mapped_column(String(2))
+    asn_name: Mapped[str | None] = mapped_column(String(200))
+    asn_network: Mapped[str | None] = mapped_column(String(50))
+    network_kind: Mapped[str | None] = mapped_column(String(20))
+    provider: Mapped[str | None] = mapped_column(String(200))
+    abuse_email: Mapped[str | None] = mapped_column(String(300))
+    partner: Mapped[str | None] = mapped_column(String(200))  # the country's partner hotline
+    geo_database: Mapped[str | None] = mapped_column(String(120))
+    geo_date: Mapped[str | None] = mapped_column(String(10))
+    hosting_at: Mapped[datetime | None]
+
+
+class HotlineReport(Base):
+    """One report of a URL, as given: a repeat report of a known URL is a new row."""
+
+    __tablename__ = "hotline_reports"
+    __table_args__ = (Index("ix_hotline_reports_url", "url_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"))
+    submitted: Mapped[str] = mapped_column(Text)  # the URL as the reporter wrote it
+    reporter: Mapped[str | None] = mapped_column(String(200))  # None: anonymous
+    notes: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(10))  # cli | csv | web | api
+    origin: Mapped[str] = mapped_column(String(300))  # e.g. "feed.csv, line 12"
+    reported_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+
+
+class HotlineAssessment(Base):
+    """An analyst's classification of a URL under one jurisdiction; the latest per one wins."""
+
+    __tablename__ = "hotline_assessments"
+    __table_args__ = (Index("ix_hotline_assessments_url", "url_id"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"))
+    jurisdiction: Mapped[str] = mapped_column(String(8))  # ISO alpha-2, or INT (Interpol)
+    classification: Mapped[str] = mapped_column(String(20))  # interpol_baseline | national | ...
+    analyst: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(Text)
+    assessed_at: Mapped[datetime]
+
+
+class HotlineCheck(Base):
+    """One fetch of a URL: what came back, by hashes and status only."""
+
+    __tablename__ = "hotline_checks"
+    __table_args__ = (Index("ix_hotline_checks_url", "url_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"))
+    checked_at: Mapped[datetime]
+    outcome: Mapped[str] = mapped_column(String(20))  # live | removed | unreachable | refused
+    reason: Mapped[str] = mapped_column(Text)
+    http_status: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(Text)
+    ip: Mapped[str | None] = mapped_column(String(45))
+    redirects: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int | None] = mapped_column(BigInteger)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    pdq: Mapped[str | None] = mapped_column(String(64))
+    known_hits: Mapped[int] = mapped_column(Integer)
+
+
+class HotlineHashHit(Base):
+    """A known hash found in a URL's content by a check, for an analyst to confirm or reject."""
+
+    __tablename__ = "hotline_hash_hits"
+    __table_args__ = (
+        Index("ux_hotline_hash_hits", "url_id", "hash_set", "known_hash", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"))
+    check_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("hotline_checks.id")
+    )
+    hash_set: Mapped[str] = mapped_column(String(120))
+    known_id: Mapped[str | None] = mapped_column(String(200))
+    category: Mapped[str | None] = mapped_column(String(60))
+    matched_on: Mapped[str] = mapped_column(String(10))  # sha256 | sha1 | md5 | pdq
+    known_hash: Mapped[str] = mapped_column(String(64))
+    distance: Mapped[int] = mapped_column(Integer)
+    found_at: Mapped[datetime]
+    decision: Mapped[str | None] = mapped_column(String(10))  # confirmed | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
+
+
+class HotlineEvent(Base):
+    """One stage of a URL's life, timestamped: reported, assessed, notified, renotified,
+    escalated, removed_seen, removed_confirmed, reappeared."""
+
+    __tablename__ = "hotline_events"
+    __table_args__ = (Index("ix_hotline_events_url", "url_id", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    detail: Mapped[dict[str, Any]]
+
+
+class HotlineNotice(Base):
+    """One notice to one provider, listing many URLs; e-mailed, or exported for a partner."""
+
+    __tablename__ = "hotline_notices"
+    __table_args__ = (Index("ix_hotline_notices_provider", "provider"),)
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    reference: Mapped[str] = mapped_column(String(40), unique=True)  # HN-..., quoted in replies
+    provider: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(10))  # email | export
+    recipient: Mapped[str] = mapped_column(String(300))  # an address, or the partner's name
+    escalation: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10))  # sent | failed
+    result: Mapped[str] = mapped_column(Text)  # the Message-ID or file written, or the error
+
+
+class HotlineNoticeUrl(Base):
+    __tablename__ = "hotline_notice_urls"
+    __table_args__ = (Index("ix_hotline_notice_urls_url", "url_id"),)
+
+    notice_id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("hotline_notices.id", ondelete="CASCADE"),
+        primary_key=True,
+    )
+    url_id: Mapped[int] = mapped_column(ForeignKey("hotline_urls.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # notice | renotice | escalation
+
+
+class HotlineContact(Base):
+    """The hotline's directory of abuse contacts: per network (ASN) or per provider domain."""
+
+    __tablename__ = "hotline_contacts"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    provider: Mapped[str] = mapped_column(String(200))
+    abuse_email: Mapped[str] = mapped_column(String(300))
+    asn_name: Mapped[str | None] = mapped_column(String(200))  # as the geo database names it
+    domain: Mapped[str | None] = mapped_column(String(300))  # hosts under it are this provider's
+    line: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[datetime]
+
+
+class HotlinePartner(Base):
+    """A partner hotline for the URLs hosted in its country (e.g. an INHOPE member)."""
+
+    __tablename__ = "hotline_partners"
+
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(300))
+    imported_at: Mapped[datetime]

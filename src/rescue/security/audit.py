@@ -235,10 +235,16 @@ def _gap(before: int, after: int) -> list[str]:
 
 
 def list_events(
-    case: Case, limit: int = 50, actor: str | None = None, action: str | None = None
+    case: Case,
+    limit: int = 50,
+    actor: str | None = None,
+    action: str | None = None,
+    before: int | None = None,
 ) -> list[AuditEventRecord]:
-    """The newest events first, optionally of one actor or one action."""
+    """The newest events first, optionally of one actor or one action; ``before`` pages back."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
     if actor is not None:
         query = query.where(AuditEvent.actor == actor)
     if action is not None:

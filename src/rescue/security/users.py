@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 import pyotp
 from argon2 import PasswordHasher
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from rescue.errors import InputError
-from rescue.ops.models import User
+from rescue.ops.models import User, WebSession
 from rescue.security.audit import append, utc
 
 if TYPE_CHECKING:
@@ -107,6 +107,14 @@ def _get(session: Session, username: str) -> User:
     return user
 
 
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(
+        update(WebSession)
+        .where(WebSession.user_id == user.id, WebSession.ended_at.is_(None))
+        .values(ended_at=datetime.now(UTC))
+    )
+
+
 def add_user(
     case: Case,
     username: str,
@@ -159,6 +167,7 @@ def disable_user(
     with case.store.session() as session:
         user = _get(session, username)
         user.disabled = True
+        _end_sessions(session, user)
         append(
             session, actor, "user_admin", target=username, detail={"op": "disable"}, source=source
         )
@@ -176,6 +185,7 @@ def reset_password(
         user.password_changed_at = datetime.now(UTC)
         user.failed_logins = 0
         user.locked_until = None
+        _end_sessions(session, user)  # whoever held the old password is signed out too
         detail = {"op": "reset_password"}
         append(session, actor, "user_admin", target=username, detail=detail, source=source)
         return as_info(user)
@@ -188,6 +198,7 @@ def reset_totp(case: Case, username: str, *, actor: str = "system", source: str 
         user = _get(session, username)
         user.totp_secret = secret
         user.totp_last_step = None  # a new secret starts a new sequence of codes
+        _end_sessions(session, user)
         append(
             session, actor, "user_admin", target=username, detail={"op": "reset_2fa"}, source=source
         )
