@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 
 import pytest
 
@@ -15,18 +14,10 @@ from rescue.views.neighbourhood_svg import neighbourhood_svg
 from rescue.views.persons import PersonQuery, list_persons
 from rescue.views.reader import Reader
 from rescue.views.scope import Scope
-from tests.views.seeds import EVIL, PERSONS, seed
+from tests.views.seeds import EVIL, PERSONS
 
 ALL = Scope.everything()
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def reader(sqlite_case: Case) -> Iterator[Reader]:
-    seed(sqlite_case)
-    r = Reader(sqlite_case)
-    yield r
-    r.close()
 
 
 def test_the_heaviest_ties_first_with_their_kinds(reader: Reader) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,21 +21,6 @@ from tests.lakehelp import rows
 from tests.views.seeds import EXPLANATION, PERSONS, seed
 
 ALL = Scope.everything()
-
-
-@pytest.fixture
-def reader(sqlite_case: Case) -> Iterator[Reader]:
-    seed(sqlite_case)
-    r = Reader(sqlite_case)
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def full(full_case: Case, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
-    r = Reader(full_case, directory=tmp_path_factory.mktemp("models"))
-    yield r
-    r.close()
 
 
 def test_every_section_of_a_seeded_person(reader: Reader) -> None:

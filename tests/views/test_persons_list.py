@@ -5,37 +5,19 @@ from __future__ import annotations
 import itertools
 import json
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from rescue.case import Case
 from rescue.errors import InputError
 from rescue.views.persons import DEFAULT_ORDER, PersonQuery, PersonSummary, list_persons
 from rescue.views.reader import Reader
 from rescue.views.scope import Scope
 from tests.lakehelp import rows
-from tests.views.seeds import EVIL, PERSONS, seed
+from tests.views.seeds import EVIL, PERSONS
 
 ALL = Scope.everything()
-
-
-@pytest.fixture
-def reader(sqlite_case: Case) -> Iterator[Reader]:
-    seed(sqlite_case)
-    r = Reader(sqlite_case)
-    yield r
-    r.close()
-
-
-@pytest.fixture(scope="module")
-def full(full_case: Case, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
-    """A reader on the fully run synthetic operation (its model outside the shared case)."""
-    r = Reader(full_case, directory=tmp_path_factory.mktemp("models"))
-    yield r
-    r.close()
 
 
 def ids(reader: Reader, scope: Scope = ALL, **query: Any) -> list[str]:

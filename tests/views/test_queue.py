@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 
 import pytest
 
-from rescue.case import Case
 from rescue.errors import InputError
 from rescue.media.reports import new_material_queue
 from rescue.views.queue import QueueEntry, material_queue, queue_item
@@ -16,13 +14,6 @@ from rescue.views.reader import Reader
 from tests.lakehelp import rows
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-@pytest.fixture(scope="module")
-def full(full_case: Case, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Reader]:
-    r = Reader(full_case, directory=tmp_path_factory.mktemp("models"))
-    yield r
-    r.close()
 
 
 def everything(reader: Reader, per_page: int) -> list[QueueEntry]:

@@ -9,7 +9,15 @@ import pytest
 from rescue.case import Case
 from rescue.security import disable_user, list_events
 from rescue.web.headers import CSP
-from tests.web.webhelp import Clock, client_for, csrf_in, make_user, session_csrf, sign_in
+from tests.web.webhelp import (
+    Clock,
+    client_for,
+    csrf_in,
+    make_user,
+    session_csrf,
+    sign_in,
+    signed_in,
+)
 
 
 @pytest.fixture
@@ -159,9 +167,7 @@ def test_inactivity_locks_the_session_until_the_password_is_given(
 
 
 def test_a_session_ends_after_its_absolute_lifetime(sqlite_case: Case, clock: Clock) -> None:
-    user = make_user(sqlite_case, "ana", "analyst")
-    client = client_for(sqlite_case, clock)
-    sign_in(client, user, clock)
+    client, _user = signed_in(sqlite_case, clock, "ana", "analyst")
     for _ in range(10 * 6):  # busy all day, never idle ten minutes
         clock.advance(minutes=10)
         client.get("/api/me")
@@ -171,9 +177,7 @@ def test_a_session_ends_after_its_absolute_lifetime(sqlite_case: Case, clock: Cl
 def test_sign_out_ends_the_session_and_needs_the_csrf_token(
     sqlite_case: Case, clock: Clock
 ) -> None:
-    user = make_user(sqlite_case, "ana", "analyst")
-    client = client_for(sqlite_case, clock)
-    sign_in(client, user, clock)
+    client, _user = signed_in(sqlite_case, clock, "ana", "analyst")
     stolen = dict(client.cookies)
     assert client.post("/logout").status_code == 403  # no token: a cross-site post fails
     response = client.post("/logout", headers={"X-CSRF-Token": session_csrf(client)})
@@ -185,9 +189,7 @@ def test_sign_out_ends_the_session_and_needs_the_csrf_token(
 
 
 def test_disabling_a_user_ends_their_sessions_at_once(sqlite_case: Case, clock: Clock) -> None:
-    user = make_user(sqlite_case, "ana", "analyst")
-    client = client_for(sqlite_case, clock)
-    sign_in(client, user, clock)
+    client, _user = signed_in(sqlite_case, clock, "ana", "analyst")
     disable_user(sqlite_case, "ana")
     assert client.get("/api/me").status_code == 401
 

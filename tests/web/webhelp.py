@@ -49,6 +49,16 @@ def client_for(case: Case, clock: Clock, **settings: object) -> TestClient:
     return TestClient(app, base_url="http://testserver", follow_redirects=False)
 
 
+def signed_in(
+    case: Case, clock: Clock, username: str, role: str, countries: tuple[str, ...] = ()
+) -> tuple[TestClient, TestUser]:
+    """A new user of ``role`` and a client signed in as them."""
+    user = make_user(case, username, role, countries)
+    client = client_for(case, clock)
+    assert sign_in(client, user, clock) == 303, f"{username} could not sign in"
+    return client, user
+
+
 def csrf_in(html: str) -> str:
     match = _CSRF_FIELD.search(html)
     assert match, "no csrf_token field in the page"

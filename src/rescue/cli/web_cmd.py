@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import typer
@@ -39,7 +38,8 @@ def serve(
     import uvicorn
 
     from rescue.web import create_app
-    from rescue.web.settings import ENVIRONMENT, to_environment, web_settings
+    from rescue.web.settings import web_settings
+    from rescue.web.workers import serve_workers
 
     with case_at(case_dir) as case:
         settings = web_settings(
@@ -54,7 +54,4 @@ def serve(
         app = create_app(settings)
         uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
         return
-    # Several processes: each builds its app from the settings handed over in the environment.
-    os.environ[ENVIRONMENT] = to_environment(settings)
-    uvicorn.run("rescue.web.app:app_from_environment", factory=True, workers=workers,
-                host=host, port=port, log_level="warning", server_header=False)  # fmt: skip
+    serve_workers(settings, host, port, workers)

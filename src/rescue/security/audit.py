@@ -17,19 +17,21 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 
 from rescue.errors import InputError
 from rescue.ops.models import AuditEvent
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
     from sqlalchemy.orm import Session
 
     from rescue.case import Case
 
 GENESIS = "0" * 64
+_AUDIT_TABLE = cast("Table", AuditEvent.__table__)
 RESULTS = ("ok", "denied", "failed")
 # Words that mark a secret in a detail key ("new_password", "totpCode", "api-token"...).
 SECRET_WORDS = frozenset({"password", "passwd", "token", "secret", "code", "otp", "totp"})
@@ -139,6 +141,59 @@ def _lock_for_append(session: Session) -> None:
         session.execute(text("UPDATE audit_events SET id = id WHERE 0 = 1"))
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An event to append; ``at`` None means when it is written."""
+
+    actor: str
+    action: str
+    target: str = ""
+    result: str = "ok"
+    detail: dict[str, Any] | None = None
+    source: str = "cli"
+    at: datetime | None = None
+
+
+def _checked(event: NewEvent) -> tuple[NewEvent, dict[str, Any]]:
+    if event.result not in RESULTS:
+        raise InputError(f"audit result {event.result!r} is not one of {', '.join(RESULTS)}")
+    detail = dict(event.detail or {})
+    check_detail(detail)
+    # A JSON round trip: the hash must cover what the database will give back.
+    return event, json.loads(json.dumps(detail, sort_keys=True))
+
+
+def append_many(session: Session, events: list[NewEvent]) -> list[AuditEventRecord]:
+    """Add events in order inside the caller's transaction: one lock, one read of the newest
+    event, one insert, however many events (the web app's group commit writes many)."""
+    checked = [_checked(e) for e in events]  # every event valid, or none is written
+    _lock_for_append(session)
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
+    ).first()
+    prev_id, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    rows: list[dict[str, Any]] = []
+    written = utc(datetime.now(UTC))
+    for event, detail in checked:
+        prev_id += 1
+        fields: dict[str, Any] = dict(
+            id=prev_id,
+            at=utc(event.at) if event.at else written,
+            actor=event.actor,
+            source=event.source,
+            action=event.action,
+            target=event.target,
+            result=event.result,
+            detail=detail,
+            prev_hash=prev_hash,
+        )
+        prev_hash = event_hash(**fields)
+        rows.append({**fields, "hash": prev_hash})
+    if rows:
+        session.execute(insert(_AUDIT_TABLE), rows)  # Core: no ORM objects to build
+    return [AuditEventRecord(**row) for row in rows]
+
+
 def append(
     session: Session,
     actor: str,
@@ -151,33 +206,8 @@ def append(
     now: datetime | None = None,
 ) -> AuditEventRecord:
     """Add an event inside the caller's transaction, so it commits with what it records."""
-    if result not in RESULTS:
-        raise InputError(f"audit result {result!r} is not one of {', '.join(RESULTS)}")
-    detail = dict(detail or {})
-    check_detail(detail)
-    # A JSON round trip: the hash must cover what the database will give back.
-    detail = json.loads(json.dumps(detail, sort_keys=True))
-    at = utc(now or datetime.now(UTC))
-    _lock_for_append(session)
-    last = session.execute(
-        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)
-    ).first()
-    new_id, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    fields: dict[str, Any] = dict(
-        id=new_id,
-        at=at,
-        actor=actor,
-        source=source,
-        action=action,
-        target=target,
-        result=result,
-        detail=detail,
-        prev_hash=prev_hash,
-    )
-    row = AuditEvent(**fields, hash=event_hash(**fields))
-    session.add(row)
-    session.flush()
-    return _as_record(row)
+    [event] = append_many(session, [NewEvent(actor, action, target, result, detail, source, now)])
+    return event
 
 
 def record(

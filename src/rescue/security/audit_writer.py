@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from rescue.errors import StoreError
-from rescue.security.audit import append, check_detail
+from rescue.security.audit import NewEvent, append_many, check_detail
 
 if TYPE_CHECKING:
     from rescue.case import Case
@@ -33,7 +33,7 @@ WAIT_SECONDS = 60.0
 
 @dataclass
 class _Pending:
-    fields: dict[str, Any]
+    event: NewEvent
     done: threading.Event = field(default_factory=threading.Event)
     error: BaseException | None = None
 
@@ -61,8 +61,7 @@ class AuditWriter:
     ) -> None:
         detail = dict(detail or {})
         check_detail(detail)  # a secret in the detail fails here, in the caller's thread
-        pending = _Pending(dict(actor=actor, action=action, target=target, result=result,
-                                detail=detail, source=source, now=now))  # fmt: skip
+        pending = _Pending(NewEvent(actor, action, target, result, detail, source, now))
         if not self._thread.is_alive():
             raise StoreError("the audit writer has stopped", "restart rescue serve")
         self._queue.put(pending)
@@ -99,15 +98,14 @@ class AuditWriter:
     def _write(self, batch: list[_Pending]) -> None:
         try:
             with self.case.store.session() as session:
-                for pending in batch:
-                    append(session, **pending.fields)
+                append_many(session, [pending.event for pending in batch])
             self.batches += 1
         except Exception:
             log.warning("an audit batch of %d failed; writing its events one by one", len(batch))
             for pending in batch:
                 try:
                     with self.case.store.session() as session:
-                        append(session, **pending.fields)
+                        append_many(session, [pending.event])
                 except Exception as exc:  # handed to the caller, whose request then fails
                     pending.error = exc
         finally:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,7 +17,7 @@ from rescue.views.reader import Reader
 from rescue.web import headers, problems
 from rescue.web.routes import ROUTERS
 from rescue.web.scheduler import hotline_scheduler
-from rescue.web.settings import ENVIRONMENT, WebSettings, from_environment
+from rescue.web.settings import WebSettings
 from rescue.web.state import AppState
 from rescue.web.templating import make_templates
 
@@ -59,8 +58,3 @@ def create_app(settings: WebSettings) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     return app
-
-
-def app_from_environment() -> FastAPI:
-    """The factory each ``rescue serve --workers N`` process calls (uvicorn ``factory=True``)."""
-    return create_app(from_environment(os.environ[ENVIRONMENT]))
