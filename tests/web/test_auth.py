@@ -14,6 +14,7 @@ from tests.web.webhelp import (
     client_for,
     csrf_in,
     make_user,
+    post_login,
     session_csrf,
     sign_in,
     signed_in,
@@ -29,16 +30,7 @@ def test_sign_in_sets_a_strict_cookie_and_opens_the_api(sqlite_case: Case, clock
     user = make_user(sqlite_case, "ana", "analyst")
     client = client_for(sqlite_case, clock)
     assert client.get("/api/me").status_code == 401
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": "ana",
-            "password": "correct horse battery staple",
-            "csrf_token": csrf_in(page.text),
-            "next": "/persons?q=x",
-        },
-    )
+    response = post_login(client, "ana", next="/persons?q=x")
     assert response.status_code == 303
     assert response.headers["location"] == "/persons?q=x"
     cookie = next(c for c in response.headers.get_list("set-cookie") if "rescue_session=" in c)
@@ -79,15 +71,7 @@ def test_wrong_password_shows_one_answer_and_locks_after_five(
     client = client_for(sqlite_case, clock)
     for _ in range(5):
         assert sign_in(client, user, clock, password="not the password!") == 401
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": "ana",
-            "password": "correct horse battery staple",
-            "csrf_token": csrf_in(page.text),
-        },
-    )
+    response = post_login(client, "ana")
     assert response.status_code == 401 and "account locked" in response.text
     clock.advance(minutes=16)
     assert sign_in(client, user, clock) == 303
@@ -96,15 +80,7 @@ def test_wrong_password_shows_one_answer_and_locks_after_five(
 def test_sign_in_form_needs_its_own_csrf_token(sqlite_case: Case, clock: Clock) -> None:
     make_user(sqlite_case, "ana", "analyst")
     client = client_for(sqlite_case, clock)
-    client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": "ana",
-            "password": "correct horse battery staple",
-            "csrf_token": "forged",
-        },
-    )
+    response = post_login(client, "ana", csrf="forged")
     assert response.status_code == 403
     assert list_events(sqlite_case, action="login") == []
 
@@ -113,16 +89,7 @@ def test_sign_in_form_needs_its_own_csrf_token(sqlite_case: Case, clock: Clock) 
 def test_next_never_leaves_the_site(sqlite_case: Case, clock: Clock, target: str) -> None:
     make_user(sqlite_case, "ana", "analyst")
     client = client_for(sqlite_case, clock)
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": "ana",
-            "password": "correct horse battery staple",
-            "csrf_token": csrf_in(page.text),
-            "next": target,
-        },
-    )
+    response = post_login(client, "ana", next=target)
     assert response.status_code == 303 and response.headers["location"] == "/"
 
 
@@ -211,16 +178,8 @@ def test_over_tls_cookies_are_secure_and_hsts_is_sent(sqlite_case: Case, clock: 
     user = make_user(sqlite_case, "ana", "analyst")
     client = client_for(sqlite_case, clock, https=True)
     client.base_url = client.base_url.copy_with(scheme="https")
-    page = client.get("/login")
-    assert page.headers["strict-transport-security"].startswith("max-age=")
-    response = client.post(
-        "/login",
-        data={
-            "username": user.username,
-            "password": "correct horse battery staple",
-            "csrf_token": csrf_in(page.text),
-        },
-    )
+    assert client.get("/login").headers["strict-transport-security"].startswith("max-age=")
+    response = post_login(client, user.username)
     cookie = next(c for c in response.headers.get_list("set-cookie") if "rescue_session=" in c)
     assert cookie.startswith("__Host-rescue_session=") and "Secure" in cookie
 
