@@ -273,6 +273,24 @@ def test_an_outcome_shows_on_the_next_load_though_the_lake_is_cached(seeded: Cas
     assert cache.misses == 2  # once per scope: the lake was not read again
 
 
+def test_a_cached_load_reads_only_the_operations_database(
+    seeded: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _operation(seeded)
+    cache = LakeCache()
+    first = dashboard(seeded, EVERYTHING, cache=cache)
+
+    def no_lake(_case: Case) -> None:
+        raise AssertionError("the lake was read again for the figures")
+
+    monkeypatch.setattr("rescue.operation.figures.members_by_country", no_lake)
+    monkeypatch.setattr("rescue.operation.figures.person_countries", no_lake)
+    record_outcome(seeded, "P-f:3", "arrested", date=DAY, recorded_by="ana")
+    again = dashboard(seeded, EVERYTHING, cache=cache)
+    assert again.total.arrested == first.total.arrested + 1
+    assert again.total.members == first.total.members
+
+
 def test_a_stage_commit_refreshes_the_lake_sections(seeded: Case) -> None:
     cache = LakeCache()
     assert dashboard(seeded, EVERYTHING, cache=cache).headline.persons == 6

@@ -82,9 +82,22 @@ class _Tally:
         return {c for by_country in self.persons.values() for c in by_country} | set(self.children)
 
 
-def operation_figures(case: Case) -> Figures:
-    members = members_by_country(case)
-    placed = person_countries(case)
+@dataclass(frozen=True)
+class LakeFacts:
+    """What the figures need from the lake: fixed for a lake state, so a caller may keep it."""
+
+    members: dict[str, int]  # member accounts per country
+    placed: dict[str, str | None]  # person -> country
+
+
+def lake_facts(case: Case) -> LakeFacts:
+    return LakeFacts(members_by_country(case), person_countries(case))
+
+
+def operation_figures(case: Case, facts: LakeFacts | None = None) -> Figures:
+    """The figures as of now; ``facts`` from ``lake_facts`` saves reading the lake again."""
+    facts = facts or lake_facts(case)
+    members, placed = facts.members, facts.placed
     tally = _Tally()
     for person_id, country in _sent_referrals(case):
         tally.add("referred", country, person_id)

@@ -41,7 +41,7 @@ from rescue.engine.base import Engine
 from rescue.engine.stand_ins import with_inputs
 from rescue.identity.reports import identity_summary
 from rescue.media.reports import media_summary
-from rescue.operation.figures import TOTAL, CountryFigures, operation_figures
+from rescue.operation.figures import TOTAL, CountryFigures, LakeFacts, lake_facts, operation_figures
 from rescue.operation.lake import UNKNOWN, lake, rows
 from rescue.ops.models import Referral
 from rescue.triage.score import TIERS
@@ -95,6 +95,7 @@ class LakeSections:
     persons_by_tier: tuple[Count, ...]  # Very High -> Low; empty before triage has run
     activity: tuple[MonthActivity, ...]  # every month from the first to the last, gaps as 0
     material: Material | None  # None for a partner, or before the match stage has run
+    facts: LakeFacts  # for the figures, whose outcomes part is read fresh on every load
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,7 @@ def dashboard(case: Case, scope: Scope, *, cache: LakeCache | None = None) -> Da
     store = _SHARED if cache is None else cache
     key = (str(case.lake_dir.resolve()), catalog_digest(case), scope.countries)
     sections = store.get(key, lambda: lake_sections(case, scope))
-    figures = operation_figures(case)
+    figures = operation_figures(case, sections.facts)
     if scope.unrestricted:
         shown, total = figures.countries, figures.total
         involved = len(figures.involved)
@@ -206,6 +207,7 @@ def lake_sections(case: Case, scope: Scope) -> LakeSections:
             persons_by_tier=_tiers(engine, scope),
             activity=_activity(engine, scope),
             material=_material(engine, media) if media else None,
+            facts=lake_facts(case),
         )
 
 
