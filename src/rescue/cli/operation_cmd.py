@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ import typer
 from rich import box
 from rich.table import Column, Table
 
-from rescue.cli.console import CASE_OPTION, case_at, console, handle_errors
+from rescue.cli.console import CASE_OPTION, case_at, console, err_console, handle_errors
 
 if TYPE_CHECKING:
     from rescue.operation.figures import Figures
@@ -261,12 +262,22 @@ def figures(
 ) -> None:
     """The operation's figures by country, with a total."""
     from rescue.operation.figures import operation_figures
+    from rescue.operation.stale import stale_persons
 
     with case_at(case_dir) as case:
         found = operation_figures(case)
+        stale = stale_persons(case)
         name = case.info.name
     if as_json:
-        typer.echo(json.dumps(found.as_dict(), indent=2))
+        doc = {**found.as_dict(), "stale_persons": [asdict(s) for s in stale]}
+        typer.echo(json.dumps(doc, indent=2))
         return
     console.print(figures_table(found, name))
     console.print(f"Countries involved: {len(found.involved)}")
+    if stale:
+        ids = ", ".join(s.person_id for s in stale[:10]) + (" ..." if len(stale) > 10 else "")
+        err_console.print(
+            f"[yellow]warning:[/] {len(stale)} person id(s) named by outcomes, checks or "
+            f"referrals are no longer persons after the last link run: {ids}. Their figures "
+            "count under their recorded country; look them up with rescue link rulings."
+        )

@@ -88,10 +88,13 @@ class LakeFacts:
 
     members: dict[str, int]  # member accounts per country
     placed: dict[str, str | None]  # person -> country
+    persons: frozenset[str] | None  # every person id; None before the link stage has run
 
 
 def lake_facts(case: Case) -> LakeFacts:
-    return LakeFacts(members_by_country(case), person_countries(case))
+    from rescue.operation.stale import lake_person_ids
+
+    return LakeFacts(members_by_country(case), person_countries(case), lake_person_ids(case))
 
 
 def operation_figures(case: Case, facts: LakeFacts | None = None) -> Figures:

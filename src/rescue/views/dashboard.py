@@ -43,6 +43,7 @@ from rescue.identity.reports import identity_summary
 from rescue.media.reports import media_summary
 from rescue.operation.figures import TOTAL, CountryFigures, LakeFacts, lake_facts, operation_figures
 from rescue.operation.lake import UNKNOWN, lake, rows
+from rescue.operation.stale import StalePerson, stale_persons
 from rescue.ops.models import Referral
 from rescue.triage.score import TIERS
 from rescue.views.scope import Scope
@@ -105,6 +106,7 @@ class Dashboard:
     figures: tuple[CountryFigures, ...]  # the scope's countries; "unknown" only unrestricted
     total: CountryFigures
     lake: LakeSections
+    stale: tuple[StalePerson, ...]  # casework naming persons the last link run retired
 
     def as_dict(self) -> dict[str, Any]:
         countries = self.scope.countries
@@ -117,6 +119,7 @@ class Dashboard:
             "persons_by_tier": [asdict(c) for c in self.lake.persons_by_tier],
             "activity": [asdict(m) for m in self.lake.activity],
             "material": None if self.lake.material is None else asdict(self.lake.material),
+            "stale_persons": [asdict(s) for s in self.stale],
         }
 
 
@@ -175,7 +178,9 @@ def dashboard(case: Case, scope: Scope, *, cache: LakeCache | None = None) -> Da
         arrests=total.arrested,
         safeguarded=total.safeguarded,
     )
-    return Dashboard(scope, headline, shown, total, sections)
+    # A partner is not shown ids the case no longer resolves to a country of theirs.
+    stale = stale_persons(case, sections.facts.persons) if scope.unrestricted else []
+    return Dashboard(scope, headline, shown, total, sections, tuple(stale))
 
 
 def _referrals_sent(case: Case, scope: Scope) -> int:
