@@ -15,11 +15,18 @@ from typing import TYPE_CHECKING
 
 import psycopg
 import pytest
+from hypothesis import settings
 
 from rescue.case import Case, init_case, open_case
 
 if TYPE_CHECKING:
     from rescue.synth import SynthResult
+
+# Property tests draw the same examples on every run, so CI is repeatable: a red run always
+# means a change broke something. HYPOTHESIS_PROFILE=explore draws new examples, for hunting.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 PG_ADMIN = os.environ.get("RESCUE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = ["sqlite", "postgresql"]

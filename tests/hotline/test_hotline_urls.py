@@ -89,7 +89,9 @@ _LABEL = st.text(string.ascii_lowercase + string.digits, min_size=1, max_size=12
 )
 _HOSTS = st.lists(_LABEL, min_size=1, max_size=3).map(lambda labels: ".".join([*labels, "test"]))
 _SEGMENT = st.text(string.ascii_letters + string.digits + "-._~!$&'()*+,;=:@% äé/", max_size=10)
-_PATHS = st.lists(_SEGMENT, max_size=4).map(lambda parts: "/" + "/".join(parts))
+# A path never ends in a space here: at the end of a URL a space is whitespace around it and
+# dropped (as browsers do), while before a query it is part of the path (%20); both right.
+_PATHS = st.lists(_SEGMENT, max_size=4).map(lambda parts: "/" + "/".join(parts).rstrip(" "))
 _NAMES = st.text(string.ascii_lowercase + "_", min_size=1, max_size=8)
 _VALUES = st.text(string.ascii_letters + string.digits + "%+-.", max_size=8)
 _QUERIES = st.lists(st.tuples(_NAMES, _VALUES), max_size=4)
