@@ -96,7 +96,9 @@ def demo(
         f"  rescue export matches --case {result.case_dir} -o matches.csv\n"
         f"  rescue export persons --case {result.case_dir} -o persons.jsonl\n"
         f"  rescue priorities --case {result.case_dir} --explain PERSON_ID\n"
-        f"  rescue refer verify {result.case_dir / 'exports' / 'referrals'}/REF-..."
+        f"  rescue refer verify {result.case_dir / 'exports' / 'referrals'}/REF-...\n"
+        f"  rescue user add NAME --role analyst --case {result.case_dir}\n"
+        f"  rescue serve --case {result.case_dir}   (the web app, on http://127.0.0.1:8000/)"
     )
 
 
