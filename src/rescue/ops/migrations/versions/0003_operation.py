@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rescue.ops import append_only
+
 revision = "0003"
 down_revision = "0002"
 
@@ -113,42 +115,15 @@ def upgrade() -> None:
     )
     op.create_index("ix_external_subjects_value", "external_subjects", ["kind", "value"])
     op.create_index("ix_external_subjects_list", "external_subjects", ["list_name"])
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            "CREATE FUNCTION rescue_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            f"BEGIN RAISE EXCEPTION '% {_MESSAGE}', TG_TABLE_NAME; END $$"
-        )
+    append_only.create_function(_MESSAGE)
     for table in APPEND_ONLY:
-        _forbid_changes(table)
-
-
-def _forbid_changes(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION rescue_append_only()"
-        )
-        return
-    for action in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} {_MESSAGE}'); END"
-        )
-
-
-def _allow_changes(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        return
-    for action in ("update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+        append_only.forbid_changes(table, _MESSAGE)
 
 
 def downgrade() -> None:
     for table in APPEND_ONLY:
-        _allow_changes(table)
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP FUNCTION IF EXISTS rescue_append_only()")
+        append_only.allow_changes(table)
+    append_only.drop_function()
     op.drop_index("ix_external_subjects_list", table_name="external_subjects")
     op.drop_index("ix_external_subjects_value", table_name="external_subjects")
     op.drop_table("external_subjects")

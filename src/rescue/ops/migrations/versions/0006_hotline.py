@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from rescue.ops import append_only
+
 revision = "0006"
 down_revision = "0005"
 
@@ -208,34 +210,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("country"),
     )
     for table in APPEND_ONLY:
-        _forbid_changes(table)
-
-
-def _forbid_changes(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(
-            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH ROW EXECUTE FUNCTION rescue_append_only()"
-        )
-        return
-    for action in ("UPDATE", "DELETE"):
-        op.execute(
-            f"CREATE TRIGGER {table}_no_{action.lower()} BEFORE {action} ON {table} "
-            f"BEGIN SELECT RAISE(ABORT, '{table} {_MESSAGE}'); END"
-        )
-
-
-def _allow_changes(table: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
-        return
-    for action in ("update", "delete"):
-        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{action}")
+        append_only.forbid_changes(table, _MESSAGE)
 
 
 def downgrade() -> None:
     for table in APPEND_ONLY:
-        _allow_changes(table)
+        append_only.allow_changes(table)
     op.drop_table("hotline_partners")
     op.drop_table("hotline_contacts")
     op.drop_index("ix_hotline_notice_urls_url", table_name="hotline_notice_urls")
